@@ -1,0 +1,275 @@
+"""The HTTP client for Agora's FLS snapshot-settings API.
+
+Knows HTTP and the API's paths; knows nothing of Pulumi. One ``requests.Session`` per client gives a
+connection pool shared by the provider's worker threads. Retries are urllib3's ``Retry`` (mounted on the
+session's adapter), not a loop of ours: it already does backoff with jitter, ``Retry-After`` and the
+distinction between errors that are safe to retry and those that are not. Both methods used here (GET, and
+PATCH, which sets absolute values and so is idempotent) are retried on connection errors, read timeouts,
+429 and 5xx.
+
+The retry policy is built by :func:`build_retry` from a :class:`ClientConfig`, so tests can pin it
+(``backoff_jitter=0``) and the worst-case time of a call is computable: see :func:`worst_case_seconds`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Optional
+from urllib.parse import quote, urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from ._version import __version__
+from .errors import (
+    AgoraError,
+    ConfigurationError,
+    InvalidResponseError,
+    TransportError,
+    error_class_for,
+    redact,
+)
+
+DEFAULT_ENDPOINT = "https://api.agora.io"
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+USER_AGENT = f"agora-pulumi/{__version__} python-requests/{requests.__version__}"
+_LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
+
+
+@dataclass(frozen=True)
+class ClientConfig:
+    """Everything a client needs. ``customer_secret`` is excluded from ``repr`` so it never reaches a log."""
+
+    customer_id: str
+    customer_secret: str = field(repr=False)
+    endpoint: str = DEFAULT_ENDPOINT
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
+    max_retries: int = 4
+    backoff_factor: float = 0.5
+    backoff_max: float = 8.0
+    backoff_jitter: float = 0.5
+    max_retry_after: float = 30.0
+    pool_size: int = 8
+
+    def __post_init__(self) -> None:
+        if not self.customer_id:
+            raise ConfigurationError(
+                "No Agora customer ID: set it with `pulumi config set agora:customerId <id>` "
+                "(or the AGORA_CUSTOMER_ID environment variable)."
+            )
+        if not self.customer_secret:
+            raise ConfigurationError(
+                "No Agora customer secret: set it with `pulumi config set --secret agora:customerSecret <secret>` "
+                "(or the AGORA_CUSTOMER_SECRET environment variable)."
+            )
+        parts = urlsplit(self.endpoint)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigurationError(
+                f"agora:endpoint must be an http(s) URL such as {DEFAULT_ENDPOINT}; got {self.endpoint!r}."
+            )
+        if parts.scheme == "http" and parts.hostname not in _LOOPBACK_HOSTS and not parts.hostname.startswith("127."):
+            raise ConfigurationError(
+                f"agora:endpoint {self.endpoint!r} is plain http to another machine, which would send the customer "
+                "secret unencrypted: use https (plain http is allowed only for a local emulator on 127.0.0.1)."
+            )
+        if self.max_retries < 0 or self.read_timeout <= 0 or self.connect_timeout <= 0:
+            raise ConfigurationError(
+                "agora:maxRetries must be >= 0 and agora:timeoutSeconds > 0 "
+                f"(got {self.max_retries} and {self.read_timeout})."
+            )
+
+
+class AgoraRetry(Retry):
+    """urllib3's Retry with a ceiling on ``Retry-After``, so a server asking for an hour cannot hang ``up``."""
+
+    max_retry_after: float = 30.0
+
+    def new(self, **kw: Any) -> AgoraRetry:
+        retry = super().new(**kw)
+        retry.max_retry_after = self.max_retry_after
+        return retry
+
+    def parse_retry_after(self, retry_after: str) -> float:
+        return min(super().parse_retry_after(retry_after), self.max_retry_after)
+
+
+def build_retry(config: ClientConfig) -> AgoraRetry:
+    """The retry policy: what is retried, how often, how long apart. Isolated so tests can pin it."""
+    retry = AgoraRetry(
+        total=config.max_retries,
+        connect=config.max_retries,
+        read=config.max_retries,
+        status=config.max_retries,
+        other=0,
+        allowed_methods=frozenset({"GET", "PATCH"}),
+        status_forcelist=RETRY_STATUSES,
+        backoff_factor=config.backoff_factor,
+        backoff_max=config.backoff_max,
+        backoff_jitter=config.backoff_jitter,
+        respect_retry_after_header=True,
+        raise_on_status=False,
+        raise_on_redirect=False,
+    )
+    retry.max_retry_after = config.max_retry_after
+    return retry
+
+
+def worst_case_seconds(config: ClientConfig) -> float:
+    """An upper bound on one call's duration: every attempt times out and every backoff is at its cap."""
+    attempts = config.max_retries + 1
+    waits = 0.0
+    for n in range(1, attempts):
+        backoff = min(config.backoff_max, config.backoff_factor * (2 ** (n - 1)) + config.backoff_jitter)
+        waits += max(backoff, config.max_retry_after)
+    return attempts * (config.connect_timeout + config.read_timeout) + waits
+
+
+def settings_path(app_id: str, entry_point: str, region: str) -> str:
+    """The API path; every segment is percent-encoded so no input can change the path's shape."""
+    segments = (quote(app_id, safe=""), quote(entry_point, safe=""), quote(region, safe=""))
+    return "/v1/projects/{}/fls/entry_points/{}/settings/snapshot/regions/{}".format(*segments)
+
+
+def _agora_message(response: requests.Response) -> Optional[str]:
+    try:
+        body = response.json()
+    except ValueError:
+        text = response.text.strip()
+        return text[:200] if text and "<" not in text[:1] else None
+    if isinstance(body, dict):
+        for key in ("message", "reason", "error", "msg"):
+            value = body.get(key)
+            if isinstance(value, str) and value:
+                return value[:500]
+    return None
+
+
+def _request_id(response: requests.Response) -> Optional[str]:
+    for header in ("X-Request-Id", "X-Request-ID", "Request-Id"):
+        if header in response.headers:
+            return response.headers[header]
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    if isinstance(body, dict):
+        for key in ("requestId", "request_id"):
+            if isinstance(body.get(key), str):
+                return str(body[key])
+    return None
+
+
+class AgoraClient:
+    """Reads and writes snapshot settings. Thread-safe: one pooled session, no per-call state."""
+
+    def __init__(self, config: ClientConfig) -> None:
+        self.config = config
+        self._base = config.endpoint.rstrip("/")
+        session = requests.Session()
+        session.auth = (config.customer_id, config.customer_secret)
+        session.headers["User-Agent"] = USER_AGENT
+        session.headers["Accept"] = "application/json"
+        # Never pick up credentials from ~/.netrc or proxies from the environment silently changing auth.
+        session.trust_env = False
+        adapter = HTTPAdapter(
+            max_retries=build_retry(config), pool_connections=1, pool_maxsize=config.pool_size
+        )
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        self._session = session
+
+    def close(self) -> None:
+        self._session.close()
+
+    def get_setting(self, app_id: str, entry_point: str, region: str) -> dict[str, Any]:
+        """GET the setting; raises :class:`NotFoundError` for an unknown entry point."""
+        path = settings_path(app_id, entry_point, region)
+        response = self._send("GET", path, None)
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            raise InvalidResponseError(
+                method="GET", path=path, status=response.status_code, request_id=_request_id(response),
+                agora_message="the body is not a JSON object",
+            )
+        return body
+
+    def patch_setting(self, app_id: str, entry_point: str, region: str, body: dict[str, Any]) -> None:
+        """PATCH the given fields; Agora merges them into the stored setting."""
+        self._send("PATCH", settings_path(app_id, entry_point, region), body)
+
+    def _send(self, method: str, path: str, body: Optional[dict[str, Any]]) -> requests.Response:
+        secrets = [self.config.customer_secret, *_secrets_in(body)]
+        data = None if body is None else json.dumps(body, separators=(",", ":")).encode()
+        headers = {"Content-Type": "application/json"} if data is not None else None
+        try:
+            response = self._session.request(
+                method,
+                self._base + path,
+                data=data,
+                headers=headers,
+                timeout=(self.config.connect_timeout, self.config.read_timeout),
+                allow_redirects=False,
+            )
+        except requests.exceptions.RequestException as exc:
+            reason = _transport_reason(exc)
+            raise TransportError(
+                redact(
+                    f"Could not complete {method} {path} at agora:endpoint {self._base} after "
+                    f"{self.config.max_retries + 1} attempts: {reason}. Check the endpoint and your network; "
+                    "raise agora:timeoutSeconds or agora:maxRetries if Agora is slow.",
+                    secrets,
+                )
+            ) from None
+        if response.status_code == 200:
+            return response
+        attempts = 1
+        history = getattr(getattr(response.raw, "retries", None), "history", ())
+        attempts += len(history or ())
+        message = _agora_message(response)
+        raise error_class_for(response.status_code)(
+            method=method,
+            path=path,
+            status=response.status_code,
+            request_id=_request_id(response),
+            agora_message=redact(message, secrets) if message else None,
+            attempts=attempts,
+        )
+
+
+def _secrets_in(body: Optional[dict[str, Any]]) -> list[str]:
+    storage = (body or {}).get("storageConfig") or {}
+    return [v for k, v in storage.items() if k in ("accessKey", "secretKey") and isinstance(v, str)]
+
+
+def _transport_reason(exc: requests.exceptions.RequestException) -> str:
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return "connecting timed out"
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return "Agora did not answer within agora:timeoutSeconds"
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        text = str(exc)
+        if "Connection refused" in text:
+            return "the connection was refused"
+        if "reset" in text.lower() or "aborted" in text.lower() or "RemoteDisconnected" in text:
+            return "the connection was closed without an answer"
+        return "the connection failed"
+    return type(exc).__name__
+
+
+__all__ = [
+    "DEFAULT_ENDPOINT",
+    "USER_AGENT",
+    "AgoraClient",
+    "AgoraError",
+    "AgoraRetry",
+    "ClientConfig",
+    "build_retry",
+    "settings_path",
+    "worst_case_seconds",
+]

@@ -1,0 +1,211 @@
+"""Drive the SDK's dynamic-provider server the way the Pulumi engine does, without the Pulumi CLI.
+
+The engine runs a dynamic provider as ``python -u -m pulumi.dynamic`` (the SDK's own gRPC
+``ResourceProvider`` server, which prints its port on stdout) and calls Configure, Check, Diff, Create,
+Read, Update and Delete on it. This module does exactly that, for this package's tests and benchmarks and
+for anyone testing a program that uses it:
+
+* properties travel as ``google.protobuf.Struct``, so every number arrives as a float;
+* preview unknowns are the engine's sentinel string (``rpc.UNKNOWN``);
+* secrets are sent unwrapped (the dynamic provider answers Configure with ``acceptSecrets: false``, so the
+  engine strips secret markers before calling it);
+* ``__provider`` is the base64 dill pickle the resource registered.
+
+Not used by the provider itself; it only needs ``grpcio`` and ``protobuf``, which ``pulumi`` brings.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from typing import IO, Any, Mapping, Optional
+
+import grpc
+from google.protobuf import json_format, struct_pb2
+from pulumi.runtime import rpc
+from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
+
+UNKNOWN = rpc.UNKNOWN
+PROVIDER_KEY = "__provider"
+TYPE_TOKEN = "pulumi-python:dynamic/agora:SnapshotSetting"
+
+
+def provider_blob() -> str:
+    """The ``__provider`` value a ``SnapshotSetting`` registers (the same serialisation the resource uses)."""
+    from pulumi.dynamic.dynamic import serialize_provider
+
+    from .provider import SnapshotSettingProvider
+
+    return str(serialize_provider(SnapshotSettingProvider()))
+
+
+def to_struct(props: Mapping[str, Any]) -> struct_pb2.Struct:
+    struct = struct_pb2.Struct()
+    struct.update(dict(props))
+    return struct
+
+
+def from_struct(struct: struct_pb2.Struct) -> dict[str, Any]:
+    return dict(json_format.MessageToDict(struct))
+
+
+def urn_for(name: str, stack: str = "dev", project: str = "agora-snapshots") -> str:
+    return f"urn:pulumi:{stack}::{project}::{TYPE_TOKEN}::{name}"
+
+
+class ProviderServer:
+    """One ``python -u -m pulumi.dynamic`` process and a gRPC stub to it. Use as a context manager."""
+
+    def __init__(
+        self,
+        env: Optional[Mapping[str, str]] = None,
+        python: str = sys.executable,
+        provider: Optional[str] = None,
+    ) -> None:
+        self._env = {**os.environ, **(env or {})}
+        self._python = python
+        self.provider = provider or provider_blob()
+        self._stderr: IO[bytes] = tempfile.TemporaryFile()
+        self.process: Optional[subprocess.Popen[bytes]] = None
+        self.channel: Optional[grpc.Channel] = None
+        self.stub: Any = None
+
+    def __enter__(self) -> ProviderServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [self._python, "-u", "-m", "pulumi.dynamic"],
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            env=self._env,
+        )
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline().decode().strip()
+        if not line.isdigit():
+            self.close()
+            raise RuntimeError(f"pulumi.dynamic did not print a port (got {line!r}): {self.stderr_text()}")
+        self.channel = grpc.insecure_channel(f"127.0.0.1:{line}")
+        grpc.channel_ready_future(self.channel).result(timeout=30)
+        self.stub = provider_pb2_grpc.ResourceProviderStub(self.channel)
+
+    def close(self) -> None:
+        if self.channel is not None:
+            self.channel.close()
+            self.channel = None
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def stderr_text(self) -> str:
+        self._stderr.flush()
+        self._stderr.seek(0)
+        return self._stderr.read().decode(errors="replace")
+
+    # --- the engine's calls ----------------------------------------------------------------------------
+
+    def _with_provider(self, props: Mapping[str, Any]) -> dict[str, Any]:
+        return {**props, PROVIDER_KEY: self.provider}
+
+    def configure(self, config: Mapping[str, str]) -> provider_pb2.ConfigureResponse:
+        """The whole stack config, as the engine sends it to the default dynamic provider."""
+        response: provider_pb2.ConfigureResponse = self.stub.Configure(
+            provider_pb2.ConfigureRequest(
+                variables=dict(config), args=to_struct(config), acceptSecrets=True, acceptResources=True
+            )
+        )
+        return response
+
+    def check(
+        self, news: Mapping[str, Any], olds: Optional[Mapping[str, Any]] = None, name: str = "setting"
+    ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        response = self.stub.Check(
+            provider_pb2.CheckRequest(
+                urn=urn_for(name),
+                olds=to_struct(self._with_provider(olds) if olds else {}),
+                news=to_struct(self._with_provider(news)),
+                name=name,
+                type=TYPE_TOKEN,
+            )
+        )
+        return from_struct(response.inputs), [(f.property, f.reason) for f in response.failures]
+
+    def diff(
+        self, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any], name: str = "setting"
+    ) -> provider_pb2.DiffResponse:
+        response: provider_pb2.DiffResponse = self.stub.Diff(
+            provider_pb2.DiffRequest(
+                id=id_,
+                urn=urn_for(name),
+                olds=to_struct(self._with_provider(olds)),
+                news=to_struct(self._with_provider(news)),
+                name=name,
+                type=TYPE_TOKEN,
+            )
+        )
+        return response
+
+    def create(self, props: Mapping[str, Any], name: str = "setting") -> tuple[str, dict[str, Any]]:
+        response = self.stub.Create(
+            provider_pb2.CreateRequest(
+                urn=urn_for(name), properties=to_struct(self._with_provider(props)), name=name, type=TYPE_TOKEN
+            )
+        )
+        return response.id, from_struct(response.properties)
+
+    def read(
+        self,
+        id_: str,
+        props: Mapping[str, Any],
+        inputs: Optional[Mapping[str, Any]] = None,
+        name: str = "setting",
+    ) -> tuple[str, dict[str, Any], dict[str, Any]]:
+        response = self.stub.Read(
+            provider_pb2.ReadRequest(
+                id=id_,
+                urn=urn_for(name),
+                properties=to_struct(self._with_provider(props)),
+                inputs=to_struct(self._with_provider(inputs if inputs is not None else props)),
+                name=name,
+                type=TYPE_TOKEN,
+            )
+        )
+        return response.id, from_struct(response.properties), from_struct(response.inputs)
+
+    def update(
+        self, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any], name: str = "setting"
+    ) -> dict[str, Any]:
+        response = self.stub.Update(
+            provider_pb2.UpdateRequest(
+                id=id_,
+                urn=urn_for(name),
+                olds=to_struct(self._with_provider(olds)),
+                news=to_struct(self._with_provider(news)),
+                old_inputs=to_struct(self._with_provider(olds)),
+                name=name,
+                type=TYPE_TOKEN,
+            )
+        )
+        return from_struct(response.properties)
+
+    def delete(self, id_: str, props: Mapping[str, Any], name: str = "setting") -> None:
+        self.stub.Delete(
+            provider_pb2.DeleteRequest(
+                id=id_,
+                urn=urn_for(name),
+                properties=to_struct(self._with_provider(props)),
+                old_inputs=to_struct(self._with_provider(props)),
+                name=name,
+                type=TYPE_TOKEN,
+            )
+        )

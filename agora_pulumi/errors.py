@@ -1,0 +1,137 @@
+"""One exception hierarchy for everything that can go wrong talking to Agora.
+
+Callers catch :class:`AgoraError` (or one subclass) and get a message that already says what happened and
+what to do; the attributes (``status``, ``request_id``, ``agora_message``) are there for code that wants to
+decide by itself. Which class an HTTP status becomes is decided in one table, :data:`STATUS_ERRORS`, so the
+mapping can be read and tested in one place (the hvac pattern).
+
+No message built here ever contains a credential: Agora's own message is passed through :func:`redact`
+with every secret the request carried before it is stored.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Mapping, Optional
+
+REDACTED = "[redacted]"
+
+
+def redact(text: str, secrets: Iterable[Optional[str]]) -> str:
+    """Replace every occurrence of each (non-trivial) secret in ``text``."""
+    for secret in sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True):
+        text = text.replace(secret, REDACTED)
+    return text
+
+
+class AgoraError(Exception):
+    """Base of every error this package raises about Agora or its configuration."""
+
+
+class ConfigurationError(AgoraError):
+    """The provider configuration (stack config or environment) is missing or invalid."""
+
+
+class TransportError(AgoraError):
+    """Agora could not be reached, or did not answer in time, after all retries."""
+
+
+class APIError(AgoraError):
+    """Agora answered with a status other than 200, or with a body that cannot be read.
+
+    ``hint`` is the advice for the user, chosen by status; subclasses override it.
+    """
+
+    hint = "Check the request against Agora's FLS snapshot API doc."
+
+    def __init__(
+        self,
+        *,
+        method: str,
+        path: str,
+        status: int,
+        request_id: Optional[str] = None,
+        agora_message: Optional[str] = None,
+        attempts: int = 1,
+    ) -> None:
+        self.method = method
+        self.path = path
+        self.status = status
+        self.request_id = request_id
+        self.agora_message = agora_message
+        self.attempts = attempts
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        parts = [f"Agora answered {self.method} {self.path} with HTTP {self.status}"]
+        if self.agora_message:
+            parts.append(f": {self.agora_message}")
+        if self.request_id:
+            parts.append(f" (request id {self.request_id})")
+        if self.attempts > 1:
+            parts.append(f" after {self.attempts} attempts")
+        parts.append(f". {self.hint}")
+        return "".join(parts)
+
+
+class BadRequestError(APIError):
+    hint = (
+        "Agora rejected a parameter: fix the resource's inputs (appId, entryPoint, region, storageConfig) "
+        "as the message says."
+    )
+
+
+class AuthenticationError(APIError):
+    hint = (
+        "The customer ID and secret do not match: set them with `pulumi config set agora:customerId <id>` "
+        "and `pulumi config set --secret agora:customerSecret <secret>` (or AGORA_CUSTOMER_ID / "
+        "AGORA_CUSTOMER_SECRET)."
+    )
+
+
+class PermissionDeniedError(APIError):
+    hint = "These credentials may not manage this project: check the customer ID's permissions in Agora."
+
+
+class NotFoundError(APIError):
+    hint = (
+        "The entry point does not exist in this Agora project: create it in the Agora console first, "
+        "or fix appId / entryPoint."
+    )
+
+
+class RateLimitedError(APIError):
+    hint = (
+        "Agora kept throttling the requests: wait and run the command again, or raise agora:maxRetries."
+    )
+
+
+class ServerError(APIError):
+    hint = (
+        "Agora kept failing; nothing was changed by the failed call as far as Pulumi knows. Run the command "
+        "again later (raise agora:maxRetries or agora:timeoutSeconds to wait longer)."
+    )
+
+
+class InvalidResponseError(APIError):
+    hint = (
+        "The answer is not Agora's JSON: check that agora:endpoint points at Agora (no proxy or captive "
+        "portal in between) and run the command again."
+    )
+
+
+STATUS_ERRORS: Mapping[int, type[APIError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    429: RateLimitedError,
+}
+
+
+def error_class_for(status: int) -> type[APIError]:
+    """The exception class for a non-200 status: the table first, then 5xx, then the base class."""
+    if status in STATUS_ERRORS:
+        return STATUS_ERRORS[status]
+    if 500 <= status <= 599:
+        return ServerError
+    return APIError

@@ -1,0 +1,536 @@
+"""The wire model of a snapshot setting and every rule the API doc states about it.
+
+Pure data and functions: no HTTP, no Pulumi. Values that are not known yet (Pulumi's preview unknowns) are
+recognised through an ``is_unknown`` predicate that the caller passes in, so this module never imports the
+SDK and the same rules serve the provider's ``check`` and ``diff``, and any other caller.
+
+Property names are the API's (camelCase); a failure names the property by its dotted path
+(``storageConfig.region``) because that is what the user sees in ``pulumi preview``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Optional
+
+from .regions import (
+    DEFAULT_INTERVAL,
+    MAX_INTERVAL,
+    MIN_INTERVAL,
+    PUSH_REGIONS,
+    STORAGE_REGIONS,
+    VENDOR_NAMES,
+    VENDORS_WITHOUT_REGION,
+    Vendor,
+    describe_regions,
+)
+
+IsUnknown = Callable[[Any], bool]
+
+IDENTITY_PROPS: tuple[str, ...] = ("appId", "entryPoint", "region")
+"""Properties that name the setting: changing one means another setting, so a replace."""
+
+TOP_LEVEL_PROPS: tuple[str, ...] = (
+    "appId",
+    "entryPoint",
+    "region",
+    "enabled",
+    "snapshotInterval",
+    "enableModeration",
+    "storageConfig",
+)
+STORAGE_PROPS: tuple[str, ...] = ("vendor", "region", "bucket", "accessKey", "secretKey")
+SECRET_STORAGE_PROPS: tuple[str, ...] = ("accessKey", "secretKey")
+DEFAULTS: Mapping[str, Any] = {"snapshotInterval": DEFAULT_INTERVAL, "enableModeration": False}
+
+
+def _never_unknown(_value: Any) -> bool:
+    return False
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One invalid property: its dotted path and a reason that names the allowed values or the fix."""
+
+    property: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class StorageConfig:
+    """Where Agora uploads snapshots. ``region`` is ``None`` for Azure, which ignores it."""
+
+    vendor: Vendor
+    region: Optional[int]
+    bucket: str
+    access_key: str = field(repr=False)
+    secret_key: str = field(repr=False)
+
+    def to_wire(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"vendor": int(self.vendor)}
+        if self.region is not None:
+            body["region"] = self.region
+        body.update(bucket=self.bucket, accessKey=self.access_key, secretKey=self.secret_key)
+        return body
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A validated, fully known snapshot setting: what one PATCH makes true."""
+
+    app_id: str
+    entry_point: str
+    region: str
+    enabled: bool
+    snapshot_interval: int = DEFAULT_INTERVAL
+    enable_moderation: bool = False
+    storage_config: Optional[StorageConfig] = None
+
+    @property
+    def id(self) -> str:
+        return setting_id(self.app_id, self.entry_point, self.region)
+
+    def to_body(self) -> dict[str, Any]:
+        """The full PATCH body: every field is sent, so omitted inputs converge to their defaults."""
+        body: dict[str, Any] = {
+            "enabled": self.enabled,
+            "snapshotInterval": self.snapshot_interval,
+            "enableModeration": self.enable_moderation,
+        }
+        if self.storage_config is not None:
+            body["storageConfig"] = self.storage_config.to_wire()
+        return body
+
+    def to_state(self) -> dict[str, Any]:
+        """The resource's outputs (and normalised inputs), camelCase like the API."""
+        return {
+            "appId": self.app_id,
+            "entryPoint": self.entry_point,
+            "region": self.region,
+            **self.to_body(),
+            "storageConfig": self.storage_config.to_wire() if self.storage_config else None,
+        }
+
+
+def setting_id(app_id: str, entry_point: str, region: str) -> str:
+    return f"{app_id}/{entry_point}/{region}"
+
+
+def parse_setting_id(id_: str) -> Optional[tuple[str, str, str]]:
+    """Split ``appId/entryPoint/region``; ``None`` when it is not of that shape."""
+    parts = id_.split("/")
+    if len(parts) != 3 or not all(parts):
+        return None
+    return parts[0], parts[1], parts[2]
+
+
+# --- scalar coercion ------------------------------------------------------------------------------------
+
+
+def _as_int(value: Any) -> Optional[int]:
+    """Integers arrive from the engine as floats (30.0): accept integral numbers, never bools or strings."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return f"the number {value!r}"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, Mapping):
+        return "an object"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    return type(value).__name__
+
+
+_PATH_SEGMENT = re.compile(r"^[^\s/\\?#%]+$")
+
+
+def _check_path_segment(name: str, value: Any, out: dict[str, Any], failures: list[Failure]) -> None:
+    python_name = {"appId": "app_id", "entryPoint": "entry_point"}[name]
+    if value is None:
+        failures.append(Failure(name, f"is required: set {python_name} to the {_SEGMENT_WHAT[name]}"))
+    elif not isinstance(value, str) or not value.strip():
+        failures.append(Failure(name, f"must be a non-empty string (the {_SEGMENT_WHAT[name]}), got {_type_name(value)}"))
+    elif not _PATH_SEGMENT.match(value) or value in (".", ".."):
+        failures.append(
+            Failure(
+                name,
+                f"{value!r} cannot be part of Agora's URL path: remove whitespace and the characters / \\ ? # %",
+            )
+        )
+    else:
+        out[name] = value
+
+
+_SEGMENT_WHAT = {"appId": "Agora App ID of the entry point", "entryPoint": "entry point name"}
+
+
+# --- bucket naming rules ----------------------------------------------------------------------------------
+
+_DNS_BUCKET = re.compile(r"^[a-z0-9][a-z0-9-]*[a-z0-9]$")
+_S3_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]*[a-z0-9]$")
+_COS_BUCKET = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?-[0-9]+$")
+
+
+def _is_ip(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
+
+
+def bucket_problem(vendor: Vendor, bucket: str) -> Optional[str]:
+    """Why ``bucket`` breaks the vendor's naming rules, or ``None``. The doc defers to each vendor's rules."""
+    name = VENDOR_NAMES[vendor]
+    if vendor is Vendor.TENCENT:
+        if not (1 <= len(bucket) <= 60) or not _COS_BUCKET.match(bucket):
+            return (
+                f"{bucket!r} is not a valid {name} bucket: use the full name '<name>-<APPID>' "
+                "(lowercase letters, digits and hyphens, e.g. 'snapshots-1250000000'), at most 60 characters"
+            )
+        return None
+    if vendor is Vendor.AMAZON_S3:
+        ok = (
+            3 <= len(bucket) <= 63
+            and _S3_BUCKET.match(bucket) is not None
+            and ".." not in bucket
+            and not _is_ip(bucket)
+            and not bucket.startswith("xn--")
+            and not bucket.endswith("-s3alias")
+        )
+        if not ok:
+            return (
+                f"{bucket!r} is not a valid {name} bucket: 3-63 lowercase letters, digits, dots and hyphens, "
+                "starting and ending with a letter or digit, not an IP address, no '..'"
+            )
+        return None
+    ok = 3 <= len(bucket) <= 63 and _DNS_BUCKET.match(bucket) is not None
+    if ok and vendor is Vendor.AZURE and "--" in bucket:
+        ok = False
+    if ok and vendor is Vendor.KINGSOFT and _is_ip(bucket):
+        ok = False
+    if not ok:
+        extra = ", no consecutive hyphens" if vendor is Vendor.AZURE else ""
+        return (
+            f"{bucket!r} is not a valid {name} bucket: 3-63 lowercase letters, digits and hyphens, "
+            f"starting and ending with a letter or digit{extra}"
+        )
+    return None
+
+
+# --- check ------------------------------------------------------------------------------------------------
+
+
+def _check_storage(
+    value: Any, is_unknown: IsUnknown, failures: list[Failure]
+) -> Any:
+    """Validate ``storageConfig``; returns the normalised object (unknowns kept as they are)."""
+    if not isinstance(value, Mapping):
+        failures.append(
+            Failure(
+                "storageConfig",
+                f"must be an object with vendor, region, bucket, accessKey and secretKey, got {_type_name(value)}",
+            )
+        )
+        return value
+    out: dict[str, Any] = {}
+    for key in value:
+        if key not in STORAGE_PROPS:
+            failures.append(
+                Failure(f"storageConfig.{key}", f"is not a storage setting; allowed: {', '.join(STORAGE_PROPS)}")
+            )
+
+    vendor: Optional[Vendor] = None
+    raw_vendor = value.get("vendor")
+    if is_unknown(raw_vendor):
+        out["vendor"] = raw_vendor
+    else:
+        code = _as_int(raw_vendor)
+        allowed_vendors = ", ".join(f"{int(v)} ({n})" for v, n in VENDOR_NAMES.items())
+        if code is None or code not in Vendor._value2member_map_:
+            got = "nothing" if raw_vendor is None else repr(raw_vendor)
+            failures.append(Failure("storageConfig.vendor", f"must be one of {allowed_vendors}; got {got}"))
+        else:
+            vendor = Vendor(code)
+            out["vendor"] = code
+
+    raw_region = value.get("region")
+    if is_unknown(raw_region):
+        out["region"] = raw_region
+    elif vendor in VENDORS_WITHOUT_REGION:
+        # The doc: Azure "does not need" a region and ignores one; it is neither sent nor stored.
+        if raw_region is not None and _as_int(raw_region) is None:
+            failures.append(Failure("storageConfig.region", "is ignored for Microsoft Azure; leave it unset"))
+        out["region"] = None
+    elif vendor is not None:
+        code = _as_int(raw_region)
+        if code is None or code not in STORAGE_REGIONS[vendor]:
+            got = "nothing" if raw_region is None else repr(raw_region)
+            failures.append(
+                Failure(
+                    "storageConfig.region",
+                    f"must be a {VENDOR_NAMES[vendor]} region code: {describe_regions(vendor)}; got {got}",
+                )
+            )
+        else:
+            out["region"] = code
+    else:
+        out["region"] = _as_int(raw_region) if _as_int(raw_region) is not None else raw_region
+
+    raw_bucket = value.get("bucket")
+    if is_unknown(raw_bucket):
+        out["bucket"] = raw_bucket
+    elif not isinstance(raw_bucket, str) or not raw_bucket:
+        failures.append(Failure("storageConfig.bucket", f"must be a non-empty bucket name, got {_type_name(raw_bucket)}"))
+    else:
+        problem = bucket_problem(vendor, raw_bucket) if vendor is not None else None
+        if problem:
+            failures.append(Failure("storageConfig.bucket", problem))
+        out["bucket"] = raw_bucket
+
+    for key in SECRET_STORAGE_PROPS:
+        raw = value.get(key)
+        python_name = "access_key" if key == "accessKey" else "secret_key"
+        if is_unknown(raw):
+            out[key] = raw
+        elif not isinstance(raw, str) or not raw:
+            # Never echo the value: it may be a real key in the wrong place.
+            failures.append(
+                Failure(f"storageConfig.{key}", f"must be a non-empty string: set {python_name} from a secret config value")
+            )
+        elif raw != raw.strip():
+            failures.append(
+                Failure(f"storageConfig.{key}", "has leading or trailing whitespace (a copy/paste slip?): trim it")
+            )
+        else:
+            out[key] = raw
+    return out
+
+
+def check_props(
+    news: Mapping[str, Any],
+    olds: Optional[Mapping[str, Any]] = None,
+    is_unknown: IsUnknown = _never_unknown,
+) -> tuple[dict[str, Any], list[Failure]]:
+    """Validate and normalise a setting's inputs.
+
+    Returns the inputs to use (defaults filled, integral floats made ints, region lower-cased) and every
+    failure found (not just the first). Unknown values are kept and not judged. ``olds`` are the previous
+    inputs, used only for the one rule that depends on history: a storage config cannot be removed.
+    """
+    failures: list[Failure] = []
+    out: dict[str, Any] = {}
+    for key in news:
+        if key not in TOP_LEVEL_PROPS:
+            failures.append(Failure(key, f"is not a snapshot setting; allowed: {', '.join(TOP_LEVEL_PROPS)}"))
+
+    for key in ("appId", "entryPoint"):
+        value = news.get(key)
+        if is_unknown(value):
+            out[key] = value
+        else:
+            _check_path_segment(key, value, out, failures)
+
+    region = news.get("region")
+    if is_unknown(region):
+        out["region"] = region
+    elif isinstance(region, str) and region.strip().lower() in PUSH_REGIONS:
+        out["region"] = region.strip().lower()
+    else:
+        got = "nothing" if region is None else repr(region)
+        failures.append(
+            Failure("region", f"must be the push region of the entry point, one of {', '.join(PUSH_REGIONS)}; got {got}")
+        )
+
+    enabled = news.get("enabled")
+    if is_unknown(enabled) or isinstance(enabled, bool):
+        out["enabled"] = enabled
+    else:
+        failures.append(Failure("enabled", f"is required and must be true or false, got {_type_name(enabled)}"))
+
+    interval = news.get("snapshotInterval")
+    if interval is None:
+        out["snapshotInterval"] = DEFAULTS["snapshotInterval"]
+    elif is_unknown(interval):
+        out["snapshotInterval"] = interval
+    else:
+        seconds = _as_int(interval)
+        if seconds is None or not MIN_INTERVAL <= seconds <= MAX_INTERVAL:
+            failures.append(
+                Failure(
+                    "snapshotInterval",
+                    f"must be a whole number of seconds in [{MIN_INTERVAL}, {MAX_INTERVAL}] "
+                    f"(default {DEFAULT_INTERVAL}); got {interval!r}",
+                )
+            )
+        else:
+            out["snapshotInterval"] = seconds
+
+    moderation = news.get("enableModeration")
+    if moderation is None:
+        out["enableModeration"] = DEFAULTS["enableModeration"]
+    elif is_unknown(moderation) or isinstance(moderation, bool):
+        out["enableModeration"] = moderation
+    else:
+        failures.append(Failure("enableModeration", f"must be true or false (default false), got {_type_name(moderation)}"))
+
+    storage = news.get("storageConfig")
+    if storage is None:
+        out["storageConfig"] = None
+        if olds is not None and olds.get("storageConfig") is not None:
+            failures.append(
+                Failure(
+                    "storageConfig",
+                    "cannot be removed once set: Agora's PATCH cannot clear a storage config, so Agora would keep "
+                    "uploading with the old one. Keep storage_config (point it at another bucket if needed), set "
+                    "enabled=False to stop capturing, or stop managing the setting with `pulumi state delete`.",
+                )
+            )
+    elif is_unknown(storage):
+        out["storageConfig"] = storage
+    else:
+        out["storageConfig"] = _check_storage(storage, is_unknown, failures)
+    return out, failures
+
+
+def setting_from_props(props: Mapping[str, Any]) -> Setting:
+    """Build the model from inputs that ``check_props`` accepted and that are fully known."""
+    storage = props.get("storageConfig")
+    config = None
+    if storage is not None:
+        config = StorageConfig(
+            vendor=Vendor(int(storage["vendor"])),
+            region=None if storage.get("region") is None else int(storage["region"]),
+            bucket=str(storage["bucket"]),
+            access_key=str(storage["accessKey"]),
+            secret_key=str(storage["secretKey"]),
+        )
+    return Setting(
+        app_id=str(props["appId"]),
+        entry_point=str(props["entryPoint"]),
+        region=str(props["region"]).lower(),
+        enabled=bool(props["enabled"]),
+        snapshot_interval=int(props.get("snapshotInterval", DEFAULT_INTERVAL)),
+        enable_moderation=bool(props.get("enableModeration", False)),
+        storage_config=config,
+    )
+
+
+# --- diff -------------------------------------------------------------------------------------------------
+
+
+def _contains_unknown(value: Any, is_unknown: IsUnknown) -> bool:
+    if is_unknown(value):
+        return True
+    if isinstance(value, Mapping):
+        return any(_contains_unknown(v, is_unknown) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_contains_unknown(v, is_unknown) for v in value)
+    return False
+
+
+def diff_props(
+    olds: Mapping[str, Any], news: Mapping[str, Any], is_unknown: IsUnknown = _never_unknown
+) -> tuple[list[str], list[str]]:
+    """Which properties change, and which of those force a replace.
+
+    ``olds`` are the previous *outputs* (possibly written by an older version, or by a refresh) and
+    ``news`` the checked inputs; both are normalised first, so omitted defaults, ``30.0`` vs ``30`` and
+    ``CN`` vs ``cn`` are not changes. An unknown value counts as a change (a replace for identity props),
+    as Pulumi cannot yet prove it equal.
+    """
+    old_norm, _ = check_props(olds, None, is_unknown)
+    new_norm, _ = check_props(news, None, is_unknown)
+    changed = [
+        key
+        for key in TOP_LEVEL_PROPS
+        if _contains_unknown(new_norm.get(key), is_unknown) or old_norm.get(key) != new_norm.get(key)
+    ]
+    replaces = [key for key in changed if key in IDENTITY_PROPS]
+    return changed, replaces
+
+
+# --- read -------------------------------------------------------------------------------------------------
+
+_MASKED = re.compile(r"\*{3,}")
+
+
+def _readable_key(value: Any) -> bool:
+    """A key read back is usable only if it is a real value, not blank or masked (``ab***yz``)."""
+    return isinstance(value, str) and bool(value) and not _MASKED.search(value)
+
+
+def state_from_response(
+    app_id: str,
+    entry_point: str,
+    region: str,
+    body: Mapping[str, Any],
+    previous: Optional[Mapping[str, Any]] = None,
+) -> dict[str, Any]:
+    """The resource state after a GET, tolerant of missing fields.
+
+    A field Agora leaves out (the doc's own example omits ``bucket``) keeps its previous value. Keys read
+    back replace the known ones only when they are real and different; when the previous state had no
+    storage config at all, keys are not pulled into state (Pulumi never held them, so they stay at Agora).
+    """
+    prev = previous or {}
+
+    def pick_bool(key: str, default: bool) -> bool:
+        value = body.get(key)
+        if isinstance(value, bool):
+            return value
+        old = prev.get(key)
+        return old if isinstance(old, bool) else default
+
+    interval = _as_int(body.get("snapshotInterval"))
+    if interval is None:
+        interval = _as_int(prev.get("snapshotInterval"))
+    state: dict[str, Any] = {
+        "appId": app_id,
+        "entryPoint": entry_point,
+        "region": region,
+        "enabled": pick_bool("enabled", False),
+        "snapshotInterval": interval if interval is not None else DEFAULT_INTERVAL,
+        "enableModeration": pick_bool("enableModeration", False),
+        "storageConfig": None,
+    }
+    storage = body.get("storageConfig")
+    if isinstance(storage, Mapping):
+        old_storage = prev.get("storageConfig")
+        old = old_storage if isinstance(old_storage, Mapping) else {}
+        vendor = _as_int(storage.get("vendor"))
+        if vendor is None:
+            vendor = _as_int(old.get("vendor"))
+        storage_region = _as_int(storage.get("region"))
+        if storage_region is None:
+            storage_region = _as_int(old.get("region"))
+        if vendor is not None and vendor in Vendor._value2member_map_ and Vendor(vendor) in VENDORS_WITHOUT_REGION:
+            storage_region = None
+        bucket = storage.get("bucket") if isinstance(storage.get("bucket"), str) else old.get("bucket")
+        new_storage: dict[str, Any] = {"vendor": vendor, "region": storage_region, "bucket": bucket}
+        for key in SECRET_STORAGE_PROPS:
+            read_back = storage.get(key)
+            known = old.get(key)
+            if not old_storage:
+                new_storage[key] = None
+            elif _readable_key(read_back) and read_back != known:
+                new_storage[key] = read_back
+            else:
+                new_storage[key] = known
+        state["storageConfig"] = new_storage
+    return state

@@ -1,0 +1,258 @@
+"""The dynamic provider: the engine's check/diff/create/read/update/delete, mapped onto Agora's API.
+
+The engine runs this class inside ``python -m pulumi.dynamic``, after unpickling it from the resource's
+``__provider`` property. Two consequences shape this module:
+
+* Whatever an instance holds is pickled into state. The instance therefore holds **nothing**: the
+  configuration read in :meth:`SnapshotSettingProvider.configure` (credentials included) lives in a
+  module-level table keyed weakly by instance, in the provider process only.
+* One instance is called from the server's four worker threads at once. The shared pieces (the client and
+  its pooled session, the table of settings written in this deployment) are thread-safe.
+
+Data flows one way: engine properties → :func:`agora_pulumi.model.check_props` → :class:`Setting` → one
+HTTP request → outputs. ``check`` and ``diff`` never do HTTP, so previews cost no API calls.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import weakref
+from typing import Any, Callable, Mapping, Optional, Union
+
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+from pulumi.output import Unknown
+from pulumi.runtime import rpc
+
+from .client import DEFAULT_ENDPOINT, AgoraClient, ClientConfig
+from .errors import AgoraError, ConfigurationError, NotFoundError
+from .model import (
+    check_props,
+    diff_props,
+    parse_setting_id,
+    setting_from_props,
+    setting_id,
+    state_from_response,
+)
+
+PROVIDER_KEY = "__provider"
+
+
+class SnapshotSettingError(AgoraError):
+    """An operation on one setting failed; the message names the setting and what to do."""
+
+
+def _is_unknown(value: Any) -> bool:
+    return isinstance(value, Unknown) or (isinstance(value, str) and value == rpc.UNKNOWN)
+
+
+def _plain(value: Any) -> Any:
+    """Strip secret wrappers (an engine that sends secrets) and the ``__provider`` key, recursively."""
+    if isinstance(value, Mapping):
+        if rpc.is_rpc_secret(value):
+            return _plain(rpc.unwrap_rpc_secret(value))
+        return {k: _plain(v) for k, v in value.items() if k != PROVIDER_KEY}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+# --- configuration --------------------------------------------------------------------------------------
+
+
+def _number(kind: Callable[[str], Union[int, float]]) -> Callable[[str, Any], Union[int, float]]:
+    def parse(key: str, raw: Any) -> Union[int, float]:
+        try:
+            value = kind(str(raw).strip())
+        except ValueError:
+            raise ConfigurationError(
+                f"{key} must be a number, got {raw!r}: `pulumi config set {key} <number>`."
+            ) from None
+        if value < 0:
+            raise ConfigurationError(f"{key} must not be negative, got {raw!r}.")
+        return value
+
+    return parse
+
+
+# (config key, environment variable, ClientConfig field, parser for non-string fields)
+_SETTINGS: tuple[tuple[str, str, str, Optional[Callable[[str, Any], Union[int, float]]]], ...] = (
+    ("agora:customerId", "AGORA_CUSTOMER_ID", "customer_id", None),
+    ("agora:customerSecret", "AGORA_CUSTOMER_SECRET", "customer_secret", None),
+    ("agora:endpoint", "AGORA_ENDPOINT", "endpoint", None),
+    ("agora:maxRetries", "AGORA_MAX_RETRIES", "max_retries", _number(int)),
+    ("agora:timeoutSeconds", "AGORA_TIMEOUT_SECONDS", "read_timeout", _number(float)),
+    ("agora:connectTimeoutSeconds", "AGORA_CONNECT_TIMEOUT_SECONDS", "connect_timeout", _number(float)),
+    ("agora:retryBackoffSeconds", "AGORA_RETRY_BACKOFF_SECONDS", "backoff_factor", _number(float)),
+    ("agora:retryJitterSeconds", "AGORA_RETRY_JITTER_SECONDS", "backoff_jitter", _number(float)),
+    ("agora:maxRetryAfterSeconds", "AGORA_MAX_RETRY_AFTER_SECONDS", "max_retry_after", _number(float)),
+)
+
+
+def client_config_from(get: Callable[[str], Any], environ: Mapping[str, str]) -> ClientConfig:
+    """Stack config first, then the environment, then defaults. Raises :class:`ConfigurationError`."""
+    values: dict[str, Any] = {"customer_id": "", "customer_secret": "", "endpoint": DEFAULT_ENDPOINT}
+    for key, env, name, parse in _SETTINGS:
+        raw = get(key)
+        if raw is None or raw == "":
+            raw = environ.get(env) or None
+        if raw is None:
+            continue
+        values[name] = parse(key, raw) if parse else str(raw)
+    return ClientConfig(**values)
+
+
+class _ProviderState:
+    """What a configured provider instance needs at run time; never pickled."""
+
+    def __init__(self, config: Union[ClientConfig, ConfigurationError]) -> None:
+        self._config = config
+        self._client: Optional[AgoraClient] = None
+        self._lock = threading.Lock()
+
+    def client(self) -> AgoraClient:
+        if self._client is None:
+            with self._lock:
+                if self._client is None:
+                    if isinstance(self._config, ConfigurationError):
+                        raise self._config
+                    self._client = AgoraClient(self._config)
+        return self._client
+
+
+_STATES: weakref.WeakKeyDictionary[SnapshotSettingProvider, _ProviderState] = weakref.WeakKeyDictionary()
+_STATES_LOCK = threading.Lock()
+
+# Ids written (created or updated) by this provider process, i.e. in this deployment. A delete of one of
+# them comes from another resource that owned the same setting (a rename without aliases, or a
+# create-before-delete replace with the same id): disabling it would undo what was just applied.
+_WRITTEN: set[str] = set()
+_WRITTEN_LOCK = threading.Lock()
+
+
+def _claim(id_: str) -> None:
+    with _WRITTEN_LOCK:
+        _WRITTEN.add(id_)
+
+
+def _written_here(id_: str) -> bool:
+    with _WRITTEN_LOCK:
+        return id_ in _WRITTEN
+
+
+def _warn(message: str) -> None:
+    # The engine shows a provider's stderr to the user; there is no engine log channel in this process.
+    sys.stderr.write(f"warning: {message}\n")
+    sys.stderr.flush()
+
+
+class SnapshotSettingProvider(ResourceProvider):
+    """CRUD for ``SnapshotSetting``: create/update = PATCH, read = GET, delete = PATCH ``enabled: false``."""
+
+    def configure(self, req: ConfigureRequest) -> None:
+        """Read credentials and client settings; errors are kept and raised on first API use.
+
+        Keeping the error lets ``pulumi preview`` (check/diff only) work without credentials.
+        """
+        try:
+            config: Union[ClientConfig, ConfigurationError] = client_config_from(req.config.get, os.environ)
+        except ConfigurationError as exc:
+            config = exc
+        with _STATES_LOCK:
+            _STATES[self] = _ProviderState(config)
+
+    def _client(self) -> AgoraClient:
+        with _STATES_LOCK:
+            state = _STATES.get(self)
+            if state is None:  # used without the engine's Configure: environment only
+                try:
+                    state = _ProviderState(client_config_from(lambda _key: None, os.environ))
+                except ConfigurationError as exc:
+                    state = _ProviderState(exc)
+                _STATES[self] = state
+        return state.client()
+
+    # --- no HTTP ---------------------------------------------------------------------------------------
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        olds = _plain(_olds) or None
+        inputs, failures = check_props(_plain(news), olds, _is_unknown)
+        return CheckResult(inputs, [CheckFailure(f.property, f.reason) for f in failures])
+
+    def diff(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> DiffResult:
+        changed, replaces = diff_props(_plain(_olds), _plain(_news), _is_unknown)
+        # Create-before-delete is safe: a replace always has a new id, so the old setting is a different one.
+        return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
+
+    # --- one request each ------------------------------------------------------------------------------
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        setting = setting_from_props(_plain(props))
+        try:
+            self._client().patch_setting(setting.app_id, setting.entry_point, setting.region, setting.to_body())
+        except AgoraError as exc:
+            raise SnapshotSettingError(f"Creating snapshot setting {setting.id} failed. {exc}") from None
+        _claim(setting.id)
+        return CreateResult(setting.id, setting.to_state())
+
+    def update(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> UpdateResult:
+        setting = setting_from_props(_plain(_news))
+        try:
+            self._client().patch_setting(setting.app_id, setting.entry_point, setting.region, setting.to_body())
+        except AgoraError as exc:
+            raise SnapshotSettingError(f"Updating snapshot setting {setting.id} failed. {exc}") from None
+        _claim(setting.id)
+        return UpdateResult(setting.to_state())
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        previous = _plain(props)
+        ident = _identity(id_, previous)
+        if ident is None:
+            raise SnapshotSettingError(
+                f"Cannot read snapshot setting {id_!r}: the id must be 'appId/entryPoint/region'."
+            )
+        try:
+            body = self._client().get_setting(*ident)
+        except NotFoundError:
+            return ReadResult("", {})
+        except AgoraError as exc:
+            raise SnapshotSettingError(f"Reading snapshot setting {id_} failed. {exc}") from None
+        state = state_from_response(*ident, body, previous or None)
+        return ReadResult(setting_id(*ident), state, dict(state))
+
+    def delete(self, id_: str, _props: dict[str, Any]) -> None:
+        ident = _identity(id_, _plain(_props))
+        if ident is None:
+            return
+        if _written_here(setting_id(*ident)):
+            _warn(
+                f"snapshot setting {setting_id(*ident)} was just written by another resource in this deployment "
+                "(a rename without `aliases`, or two resources for one setting); it is left enabled rather than "
+                "disabled. Use `aliases` when renaming a SnapshotSetting."
+            )
+            return
+        try:
+            self._client().patch_setting(*ident, {"enabled": False})
+        except NotFoundError:
+            return  # the entry point is gone, and with it the setting
+        except AgoraError as exc:
+            raise SnapshotSettingError(
+                f"Deleting (disabling) snapshot setting {id_} failed; it is still in the stack. {exc}"
+            ) from None
+
+
+def _identity(id_: str, props: Mapping[str, Any]) -> Optional[tuple[str, str, str]]:
+    app_id, entry_point, region = props.get("appId"), props.get("entryPoint"), props.get("region")
+    if isinstance(app_id, str) and isinstance(entry_point, str) and isinstance(region, str):
+        return app_id, entry_point, region.lower()
+    return parse_setting_id(id_) if id_ else None

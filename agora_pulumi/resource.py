@@ -1,0 +1,200 @@
+"""The ``SnapshotSetting`` Pulumi resource: what an infra program writes.
+
+The resource only shapes inputs; every rule lives in the provider's ``check`` (which runs in the engine's
+provider process, where unknowns and numbers-as-floats are handled in one place). Two jobs stay here
+because only the program side can do them:
+
+* Storage keys are wrapped in ``Output.secret`` and ``storageConfig`` is listed in
+  ``additional_secret_outputs``, so the keys are encrypted in state and masked in previews even when the
+  program passed plain strings.
+* Property names are translated: Python attributes are snake_case, state and the wire are the API's
+  camelCase (``snapshotInterval``), so ``pulumi stack export`` reads like Agora's doc.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Optional, Union
+
+import pulumi
+import pulumi.dynamic
+
+from .provider import SnapshotSettingProvider
+
+TYPE_TOKEN = "pulumi-python:dynamic/agora:SnapshotSetting"
+
+_PY_TO_API: Mapping[str, str] = {
+    "app_id": "appId",
+    "entry_point": "entryPoint",
+    "snapshot_interval": "snapshotInterval",
+    "enable_moderation": "enableModeration",
+    "storage_config": "storageConfig",
+}
+_API_TO_PY: Mapping[str, str] = {v: k for k, v in _PY_TO_API.items()}
+
+# Keys accepted in a plain ``storage_config`` dict, in either spelling, mapped to the API's.
+_STORAGE_KEYS: Mapping[str, str] = {
+    "vendor": "vendor",
+    "region": "region",
+    "bucket": "bucket",
+    "access_key": "accessKey",
+    "accessKey": "accessKey",
+    "secret_key": "secretKey",
+    "secretKey": "secretKey",
+}
+_SECRET_STORAGE_KEYS = ("accessKey", "secretKey")
+
+
+class StorageConfigArgs:
+    """Where snapshots are uploaded: a third-party bucket and the keys Agora uses to write to it.
+
+    ``region`` is a code from the vendor's table in Agora's doc (see ``agora_pulumi.regions``); Azure
+    (vendor 5) ignores it. ``access_key`` and ``secret_key`` are always stored as secrets.
+    """
+
+    def __init__(
+        self,
+        vendor: pulumi.Input[int],
+        region: Optional[pulumi.Input[int]] = None,
+        bucket: Optional[pulumi.Input[str]] = None,
+        access_key: Optional[pulumi.Input[str]] = None,
+        secret_key: Optional[pulumi.Input[str]] = None,
+    ) -> None:
+        self.vendor = vendor
+        self.region = region
+        self.bucket = bucket
+        self.access_key = access_key
+        self.secret_key = secret_key
+
+    def to_props(self) -> dict[str, Any]:
+        """The API-shaped dict with both keys wrapped as secrets."""
+        return _storage_props(
+            {
+                "vendor": self.vendor,
+                "region": self.region,
+                "bucket": self.bucket,
+                "accessKey": self.access_key,
+                "secretKey": self.secret_key,
+            }
+        )
+
+
+StorageConfigInput = Union[StorageConfigArgs, Mapping[str, Any], "pulumi.Output[Any]"]
+
+
+def _storage_props(api_shaped: Mapping[str, Any]) -> dict[str, Any]:
+    props = dict(api_shaped)
+    for key in _SECRET_STORAGE_KEYS:
+        if props.get(key) is not None:
+            props[key] = pulumi.Output.secret(props[key])
+    return props
+
+
+def _storage_from_plain(value: Any) -> Any:
+    """Normalise a resolved storage config (args object or dict in either spelling) to API names."""
+    if isinstance(value, StorageConfigArgs):
+        return {
+            "vendor": value.vendor,
+            "region": value.region,
+            "bucket": value.bucket,
+            "accessKey": value.access_key,
+            "secretKey": value.secret_key,
+        }
+    if isinstance(value, Mapping):
+        # Unknown keys are passed through untranslated so that check() can name them.
+        return {_STORAGE_KEYS.get(k, k): v for k, v in value.items()}
+    return value
+
+
+def _storage_input(value: Optional[StorageConfigInput]) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, pulumi.Output):
+        # The whole object is only known later: keep it secret as a whole, since the keys are inside.
+        return pulumi.Output.secret(value.apply(_storage_from_plain))
+    shaped = _storage_from_plain(value)
+    return _storage_props(shaped) if isinstance(shaped, Mapping) else shaped
+
+
+class SnapshotSettingArgs:
+    """The inputs of a ``SnapshotSetting``; every field accepts a plain value or a ``pulumi.Input``."""
+
+    def __init__(
+        self,
+        app_id: pulumi.Input[str],
+        entry_point: pulumi.Input[str],
+        region: pulumi.Input[str],
+        enabled: pulumi.Input[bool],
+        snapshot_interval: Optional[pulumi.Input[int]] = None,
+        enable_moderation: Optional[pulumi.Input[bool]] = None,
+        storage_config: Optional[StorageConfigInput] = None,
+    ) -> None:
+        self.app_id = app_id
+        self.entry_point = entry_point
+        self.region = region
+        self.enabled = enabled
+        self.snapshot_interval = snapshot_interval
+        self.enable_moderation = enable_moderation
+        self.storage_config = storage_config
+
+
+class SnapshotSetting(pulumi.dynamic.Resource, module="agora", name="SnapshotSetting"):
+    """The snapshot-capturing setting of one entry point in one push region.
+
+    The resource id is ``"{appId}/{entryPoint}/{region}"``. Changing any of the three replaces the resource
+    (a new setting is enabled, then the old one disabled); everything else updates in place. Deleting the
+    resource disables snapshot capturing (Agora has no delete), and a rename must carry
+    ``opts=ResourceOptions(aliases=[...])`` to keep the setting owned by one resource — see the README.
+    """
+
+    app_id: pulumi.Output[str]
+    entry_point: pulumi.Output[str]
+    region: pulumi.Output[str]
+    enabled: pulumi.Output[bool]
+    snapshot_interval: pulumi.Output[int]
+    enable_moderation: pulumi.Output[bool]
+    storage_config: pulumi.Output[Optional[dict[str, Any]]]
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: Optional[SnapshotSettingArgs] = None,
+        opts: Optional[pulumi.ResourceOptions] = None,
+        *,
+        app_id: Optional[pulumi.Input[str]] = None,
+        entry_point: Optional[pulumi.Input[str]] = None,
+        region: Optional[pulumi.Input[str]] = None,
+        enabled: Optional[pulumi.Input[bool]] = None,
+        snapshot_interval: Optional[pulumi.Input[int]] = None,
+        enable_moderation: Optional[pulumi.Input[bool]] = None,
+        storage_config: Optional[StorageConfigInput] = None,
+    ) -> None:
+        if args is None:
+            args = SnapshotSettingArgs(
+                app_id=app_id,  # type: ignore[arg-type]  # check() names any missing required input
+                entry_point=entry_point,  # type: ignore[arg-type]
+                region=region,  # type: ignore[arg-type]
+                enabled=enabled,  # type: ignore[arg-type]
+                snapshot_interval=snapshot_interval,
+                enable_moderation=enable_moderation,
+                storage_config=storage_config,
+            )
+        props: dict[str, Any] = {
+            "app_id": args.app_id,
+            "entry_point": args.entry_point,
+            "region": args.region,
+            "enabled": args.enabled,
+            "snapshot_interval": args.snapshot_interval,
+            "enable_moderation": args.enable_moderation,
+            "storage_config": _storage_input(args.storage_config),
+        }
+        secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["storageConfig"])
+        opts = pulumi.ResourceOptions.merge(opts, secret_opts)
+        super().__init__(SnapshotSettingProvider(), resource_name, props, opts)
+
+    def translate_output_property(self, prop: str) -> str:
+        """Engine (camelCase) name to the Python attribute name."""
+        return _API_TO_PY.get(prop, prop)
+
+    def translate_input_property(self, prop: str) -> str:
+        """Python attribute name to the state/wire (camelCase) name."""
+        return _PY_TO_API.get(prop, prop)

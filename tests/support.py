@@ -1,0 +1,55 @@
+"""Plain helpers shared by the provider's tests (fixtures are in conftest.py)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from agora_pulumi.emulator import DEFAULT_CUSTOMER_ID, DEFAULT_CUSTOMER_SECRET
+
+APP_ID = "0123456789abcdef"
+
+# Fast, deterministic retries for tests: the policy is the production one with shorter waits and no jitter.
+FAST_RETRIES = {
+    "agora:retryBackoffSeconds": "0.01",
+    "agora:retryJitterSeconds": "0",
+    "agora:maxRetryAfterSeconds": "0.2",
+}
+
+
+def clean_env() -> dict[str, str]:
+    """The environment without any AGORA_* variable, so only the test's config counts."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("AGORA_")}
+
+
+def stack_config(url: str, **extra: str) -> dict[str, str]:
+    return {
+        "agora:endpoint": url,
+        "agora:customerId": DEFAULT_CUSTOMER_ID,
+        "agora:customerSecret": DEFAULT_CUSTOMER_SECRET,
+        **FAST_RETRIES,
+        **extra,
+    }
+
+
+def setting_inputs(**overrides: Any) -> dict[str, Any]:
+    """Inputs as the resource registers them for the issue's example (numbers as floats on the wire)."""
+    props: dict[str, Any] = {
+        "appId": APP_ID,
+        "entryPoint": "live",
+        "region": "cn",
+        "enabled": True,
+        "snapshotInterval": 30.0,
+        "enableModeration": True,
+        "storageConfig": {
+            "vendor": 2.0,
+            "region": 3.0,
+            "bucket": "snapshots",
+            "accessKey": "AK-test-0001",
+            "secretKey": "SK-test-0001",
+        },
+    }
+    props.update(overrides)
+    return props
+
+
