@@ -284,7 +284,7 @@ def _check_storage(
             failures.append(
                 Failure(
                     "storageConfig.region",
-                    f"must be a {VENDOR_NAMES[vendor]} region code: {describe_regions(vendor)}; got {got}",
+                    f"must be one of the {VENDOR_NAMES[vendor]} region codes: {describe_regions(vendor)}; got {got}",
                 )
             )
         else:

@@ -1,0 +1,711 @@
+"""CrossGuard policies for ``SnapshotSetting`` (Agora FLS snapshot capturing), importable by any pack.
+
+The pack in this directory (``__main__.py``) only bundles these objects; another pack can import the ones it
+wants from :data:`ALL_POLICIES` or by name. Nothing here imports ``agora_pulumi.resource``, ``.provider`` or
+``.client``: a policy pack runs in the engine's analyzer process, must not execute (or even unpickle) the
+provider, and must keep working while the provider module is rewritten. The type token is therefore
+repeated below as :data:`SNAPSHOT_SETTING_TYPE` (the tests check that it matches ``agora_pulumi.TYPE_TOKEN``),
+and the only project module used is :mod:`agora_pulumi.regions`, the doc's tables as data.
+
+What a policy can see, and why the checks look the way they do:
+
+* The engine marshals inputs to ``Analyze``/``AnalyzeStack`` with secrets kept, but ``pulumi_policy``
+  deserializes them *without* its secret proxy, so every secret arrives as plaintext and nothing says it
+  was secret (pulumi-policy#241). The one signal that survives is the resource option list
+  ``opts.additional_secret_outputs``, which the engine forwards verbatim. ``SnapshotSetting`` always lists
+  ``storageConfig`` there and wraps both keys in ``Output.secret``, so a missing entry means the setting was
+  registered some other way (a hand-written dynamic resource, another SDK, a transformation that rebuilt the
+  options) and the keys' secrecy can no longer be verified: plain strings registered that way are stored in
+  plaintext in both the state's inputs and outputs. (Had the inputs been wrapped, the engine would re-mark
+  the dynamic provider's outputs secret on its own, but no policy can tell which case it is looking at.)
+* ``__provider`` (the pickled provider) is an internal key; the engine strips it before ``Analyze`` and
+  ``AnalyzeStack``, so no policy sees it or has to skip it.
+* Numbers arrive as floats (``30.0``) and a region in whatever case the program wrote: both are normalised.
+* During preview a value may be unknown. The SDK's proxy raises ``UnknownValueError`` when a policy reads
+  one and turns that into an advisory "can't run policy ... during preview" diagnostic. The policies here
+  read through :class:`_Reads`, which remembers the first unknown instead of stopping, so every check that
+  only needs known values still runs (and still reports), and the unknown is re-raised at the end so the SDK
+  reports it exactly as it would have.
+
+Remediation (issue 5 asked for a decision): none of these policies remediates, by choice. A remediation
+may rewrite property values and wrap them in ``pulumi_policy.Secret``, but it cannot add
+``additional_secret_outputs`` (options are not returned), and the engine runs ``Analyze`` right after
+``Remediate`` on the result, where secrecy is invisible again (#241) and the options are unchanged. So the
+mandatory secrecy check would still fail after a remediation (the SDK reports a ``remediate`` policy that
+still finds a violation as ``mandatory``), i.e. it could never turn a stack green. Wrapping the keys would
+protect the state's ``inputs`` (and, through the engine's secret annotation for providers that do not accept
+secrets, the outputs), but doing it would mean rewriting the whole input map including ``__provider``, which
+only ``Remediate`` receives, and reaching into the SDK's private secret-proxy target to find out which
+values were unmarked. A violation that sends the author back to ``SnapshotSetting`` fixes the cause instead.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, Final, Optional, Union
+
+from pulumi_policy import (
+    EnforcementLevel,
+    Policy,
+    PolicyConfigSchema,
+    PolicyResource,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+from pulumi_policy.proxy import UnknownValueError
+
+from agora_pulumi import regions
+
+SNAPSHOT_SETTING_TYPE: Final = "pulumi-python:dynamic/agora:SnapshotSetting"
+"""The engine type of ``agora_pulumi.SnapshotSetting`` (a dynamic resource, module ``agora``)."""
+
+STORAGE_CONFIG: Final = "storageConfig"
+_PROTECTED_KEY_PATHS: Final = frozenset({(STORAGE_CONFIG, "accessKey"), (STORAGE_CONFIG, "secretKey")})
+
+
+# --------------------------------------------------------------------------------------------------------
+# Reading properties without letting one unknown hide every other finding
+# --------------------------------------------------------------------------------------------------------
+
+
+class _Missing:
+    """Marker for "the property is absent or null", distinct from any value a program can send."""
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+class _Unknown:
+    """Marker for "the property exists but its value is only known after the update" (preview)."""
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+MISSING: Final = _Missing()
+UNKNOWN: Final = _Unknown()
+Path = tuple[str, ...]
+
+
+def _keys(container: Mapping[str, Any]) -> list[str]:
+    # Iterating the SDK's proxy yields its keys without reading values; ``key in proxy`` would read the
+    # value (Mapping.__contains__ calls __getitem__) and raise on an unknown one.
+    return list(iter(container))
+
+
+class _Reads:
+    """Property reads that record the first unknown value instead of aborting the policy.
+
+    Why: the SDK aborts a policy at the first unknown it touches. For a setting whose bucket is computed,
+    that would hide, say, identical access and secret keys until ``pulumi up``. Recording the unknown and
+    re-raising it in :meth:`finish` keeps the SDK's own preview advisory while still reporting everything
+    that is already certain.
+    """
+
+    def __init__(self) -> None:
+        self.first_unknown: Optional[UnknownValueError] = None
+
+    def get(self, container: Any, key: str) -> Any:
+        """``container[key]``, or :data:`MISSING` (absent, null, or not an object), or :data:`UNKNOWN`."""
+        if not isinstance(container, Mapping) or key not in _keys(container):
+            return MISSING
+        try:
+            value = container[key]
+        except UnknownValueError as err:
+            self.note(err)
+            return UNKNOWN
+        return MISSING if value is None else value
+
+    def at(self, container: Any, path: Path) -> Any:
+        """Follow ``path`` through nested objects, stopping at the first missing or unknown step."""
+        value = container
+        for key in path:
+            value = self.get(value, key)
+            if value is MISSING or value is UNKNOWN:
+                return value
+        return value
+
+    def note(self, err: UnknownValueError) -> None:
+        if self.first_unknown is None:
+            self.first_unknown = err
+
+    def finish(self) -> None:
+        """Hand the first unknown to the SDK, which reports it as an advisory for this policy."""
+        if self.first_unknown is not None:
+            raise self.first_unknown
+
+
+@contextmanager
+def _reading() -> Iterator[_Reads]:
+    reads = _Reads()
+    yield reads
+    reads.finish()
+
+
+def _walk(reads: _Reads, value: Any, path: Path = ()) -> Iterator[tuple[Path, Any]]:
+    """Every (path, value) pair below ``value``, objects and lists alike; unknown leaves come as UNKNOWN."""
+    if isinstance(value, Mapping):
+        for key in _keys(value):
+            child = reads.get(value, key)
+            yield (*path, key), child
+            yield from _walk(reads, child, (*path, key))
+    elif isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
+        for index in range(len(value)):
+            try:
+                child = value[index]
+            except UnknownValueError as err:
+                reads.note(err)
+                child = UNKNOWN
+            yield (*path, str(index)), child
+            yield from _walk(reads, child, (*path, str(index)))
+
+
+def _dotted(path: Path) -> str:
+    return ".".join(path)
+
+
+def _as_int(value: Any) -> Optional[int]:
+    """An integral number as ``int`` (the wire sends ``30.0``), else ``None``; booleans are not numbers."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
+def _is_setting(args: Union[ResourceValidationArgs, PolicyResource]) -> bool:
+    return args.resource_type == SNAPSHOT_SETTING_TYPE
+
+
+def _report(report_violation: ReportViolation, message: str, urn: Optional[str] = None) -> None:
+    report_violation(message, urn)
+
+
+def _vendor(code: Optional[int]) -> Optional[regions.Vendor]:
+    if code is None:
+        return None
+    try:
+        return regions.Vendor(code)
+    except ValueError:
+        return None
+
+
+def _describe_storage_region(vendor: regions.Vendor, code: int) -> str:
+    row = regions.STORAGE_REGIONS[vendor][code]
+    return f"{code} ({row.name}) of {regions.VENDOR_NAMES[vendor]}"
+
+
+def _push_region_label(push: str) -> str:
+    return f"{push} ({regions.PUSH_REGION_NAMES[push]})"
+
+
+# --------------------------------------------------------------------------------------------------------
+# 1. Storage keys must be secret
+# --------------------------------------------------------------------------------------------------------
+
+_STORAGE_KEY_MARKERS: Final = ("accesskey", "secretkey", "secretid", "accountkey", "sastoken", "connectionstring")
+_STORAGE_KEY_NAMES: Final = frozenset({"ak", "sk"})
+
+
+def _normalised_name(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def looks_like_storage_key_name(name: str) -> bool:
+    """Whether a property name reads like a cloud-storage credential (AccessKeySecret, sas_token, SK ...)."""
+    norm = _normalised_name(name)
+    return norm in _STORAGE_KEY_NAMES or any(marker in norm for marker in _STORAGE_KEY_MARKERS)
+
+
+def validate_storage_keys_secret(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    """Flag keys that would be written to the stack's state in plaintext.
+
+    Two ways that happens, both visible to a policy: ``storageConfig`` is not in the resource's
+    ``additional_secret_outputs`` (the registration did not come through ``SnapshotSetting``, and since
+    secret markers are gone by the time a policy runs, nothing shows that the keys are still secret), or a
+    key-like field sits anywhere other than ``storageConfig.accessKey``/``secretKey``, the only two values
+    ``SnapshotSetting`` wraps with ``Output.secret`` (unrecognised ``storage_config`` keys are passed
+    through untouched so that the provider can name them).
+    """
+    if not _is_setting(args):
+        return
+    with _reading() as reads:
+        props = args.props
+        if STORAGE_CONFIG in _keys(props) and reads.get(props, STORAGE_CONFIG) is not MISSING:
+            if STORAGE_CONFIG not in list(args.opts.additional_secret_outputs):
+                _report(
+                    report_violation,
+                    "storageConfig is not in the resource's additionalSecretOutputs, the only sign of "
+                    "secrecy a policy can check, so the storage keys may be stored in plaintext in the "
+                    "stack's state. Create the setting with agora_pulumi.SnapshotSetting, which always adds "
+                    "it and wraps the keys in Output.secret, and make sure no transformation rebuilds its "
+                    "options without it.",
+                )
+        # Only names matter here, and they are known even where values are not. The one unknown that can
+        # hide names, a wholly computed storageConfig, was already recorded by the read above, so the walk
+        # uses a scratch reader: an unknown bucket string must not turn into a "can't run" advisory.
+        for path, _value in _walk(_Reads(), props):
+            if path not in _PROTECTED_KEY_PATHS and looks_like_storage_key_name(path[-1]):
+                _report(
+                    report_violation,
+                    f"{_dotted(path)} looks like a storage credential, but SnapshotSetting only makes "
+                    "storageConfig.accessKey and storageConfig.secretKey secret, so this value may be stored "
+                    "in plaintext in the stack's state. Pass the key as storage_config access_key/secret_key.",
+                )
+
+
+storage_keys_secret = ResourceValidationPolicy(
+    name="agora-storage-keys-secret",
+    description="Storage keys of a SnapshotSetting must be stored as Pulumi secrets.",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=validate_storage_keys_secret,
+)
+
+
+# --------------------------------------------------------------------------------------------------------
+# 2. No placeholder or leaked-looking credentials
+# --------------------------------------------------------------------------------------------------------
+
+DOC_SAMPLE_VALUES: Final = frozenset(
+    {
+        # The request and response examples in Agora's "Set/Get the snapshot capturing configuration" doc.
+        "{your access key}",
+        "{your secret key}",
+        "{your bucket}",
+        "{your_appid}",
+        "test acces key",  # sic: the doc's spelling
+        "test access key",
+        "test secret key",
+    }
+)
+_TEMPLATE_RE: Final = re.compile(r"^(\{\s*your[\s_].*\}|<\s*your[\s_].*>)$")
+
+
+def is_doc_placeholder(value: str) -> bool:
+    """Whether ``value`` is one of the doc's sample values or a ``{your ...}`` template, in any case."""
+    norm = " ".join(value.casefold().split())
+    return norm in DOC_SAMPLE_VALUES or bool(_TEMPLATE_RE.match(norm))
+
+
+def validate_storage_keys_not_placeholder(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    """Flag keys that cannot be a working key pair, or that leak into a non-secret field.
+
+    Why each check: an empty key or a sample copied from the doc fails only when Agora first tries to upload
+    (silently, from the program's point of view); a pair whose halves are equal is a paste error; and a key
+    that appears in ``bucket`` is in plaintext in the state and every preview, since ``bucket`` is not
+    secret. Values are never echoed: a policy message ends up in CI logs and in Pulumi Cloud.
+    """
+    if not _is_setting(args):
+        return
+    with _reading() as reads:
+        props = args.props
+        app_id = reads.get(props, "appId")
+        if isinstance(app_id, str) and is_doc_placeholder(app_id):
+            _report(report_violation, f"appId {app_id!r} is the API doc's placeholder; use the project's App ID.")
+        storage = reads.get(props, STORAGE_CONFIG)
+        if not isinstance(storage, Mapping):
+            return  # absent, unknown (reported by finish), or malformed (the provider's check names it)
+        keys: dict[str, str] = {}
+        for field in ("accessKey", "secretKey"):
+            value = reads.get(storage, field)
+            if value is UNKNOWN:
+                continue
+            if value is MISSING or (isinstance(value, str) and not value.strip()):
+                _report(
+                    report_violation,
+                    f"storageConfig.{field} is empty; Agora cannot write snapshots to the bucket without it.",
+                )
+            elif isinstance(value, str):
+                if is_doc_placeholder(value):
+                    _report(
+                        report_violation,
+                        f"storageConfig.{field} is a sample value from Agora's API doc (like "
+                        "'{your access key}' or 'test acces key'), not a real key; read the key from "
+                        "secret config (pulumi config set --secret).",
+                    )
+                keys[field] = value
+        access, secret = keys.get("accessKey"), keys.get("secretKey")
+        if access is not None and access.strip() and access == secret:
+            _report(
+                report_violation,
+                "storageConfig.accessKey and storageConfig.secretKey are identical; a real key pair never "
+                "is, so one of them was pasted into both.",
+            )
+        bucket = reads.get(storage, "bucket")
+        if isinstance(bucket, str):
+            if is_doc_placeholder(bucket):
+                _report(
+                    report_violation,
+                    f"storageConfig.bucket {bucket!r} is the API doc's placeholder; name the real bucket.",
+                )
+            for field, key in keys.items():
+                if key.strip() and key.casefold() in bucket.casefold():
+                    _report(
+                        report_violation,
+                        f"storageConfig.bucket contains storageConfig.{field}; the bucket name is not "
+                        "secret, so the key is stored and displayed in plaintext. Rotate the key.",
+                    )
+
+
+storage_keys_not_placeholder = ResourceValidationPolicy(
+    name="agora-storage-keys-not-placeholder",
+    description="Storage keys must be a real key pair: not empty, not the API doc's samples, not leaked.",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=validate_storage_keys_not_placeholder,
+)
+
+
+# --------------------------------------------------------------------------------------------------------
+# 3. No Agora credentials in resource inputs
+# --------------------------------------------------------------------------------------------------------
+
+_AGORA_CREDENTIAL_MARKERS: Final = (
+    "customerid",
+    "customersecret",
+    "customerkey",
+    "authorization",
+    "basicauth",
+    "password",
+    "passwd",
+    "appcertificate",
+    "apisecret",
+    "restsecret",
+)
+_BASIC_RE: Final = re.compile(r"(?<![A-Za-z0-9])basic\s+([A-Za-z0-9+/]{4,}={0,2})(?![A-Za-z0-9+/=])", re.IGNORECASE)
+
+
+def looks_like_agora_credential_name(name: str) -> bool:
+    """Whether a property name reads like Agora's own RESTful credentials (customer ID/secret, auth)."""
+    norm = _normalised_name(name)
+    return any(marker in norm for marker in _AGORA_CREDENTIAL_MARKERS)
+
+
+def contains_basic_credentials(value: str) -> bool:
+    """Whether ``value`` holds an HTTP Basic credential: ``Basic <base64 of "id:secret">`` (RFC 7617).
+
+    Requiring the token to decode to something with a colon keeps ordinary words after "basic" from
+    matching, while a real Agora ``Authorization`` header (base64 of ``customerId:customerSecret``) does.
+    """
+    for match in _BASIC_RE.finditer(value):
+        try:
+            decoded = base64.b64decode(match.group(1), validate=True)
+        except (binascii.Error, ValueError):
+            continue
+        if b":" in decoded:
+            return True
+    return False
+
+
+def validate_no_agora_credentials(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    """Flag Agora credentials anywhere in a setting's inputs (any depth, secret or not).
+
+    Why: the provider authenticates with ``agora:customerId``/``agora:customerSecret`` from provider config,
+    where Pulumi stores them encrypted and never diffs them per resource. A copy in resource inputs is
+    written to state for every setting (in plaintext unless wrapped) and outlives rotating the secret.
+    """
+    if not _is_setting(args):
+        return
+    with _reading() as reads:
+        for path, value in _walk(reads, args.props):
+            if looks_like_agora_credential_name(path[-1]):
+                _report(
+                    report_violation,
+                    f"{_dotted(path)} looks like an Agora credential; remove it. The provider reads the "
+                    "customer ID and secret from provider config: pulumi config set agora:customerId ... "
+                    "and pulumi config set --secret agora:customerSecret ...",
+                )
+            elif isinstance(value, str) and contains_basic_credentials(value):
+                _report(
+                    report_violation,
+                    f"{_dotted(path)} contains an HTTP Basic credential ('Basic <base64 of id:secret>'); "
+                    "remove it and rotate the customer secret. The provider builds the Authorization "
+                    "header itself from agora:customerId and agora:customerSecret.",
+                )
+
+
+no_agora_credentials = ResourceValidationPolicy(
+    name="agora-no-credentials-in-inputs",
+    description="Agora's customer ID/secret belong in provider config (agora:customerId, agora:customerSecret), "
+    "never in resource inputs.",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=validate_no_agora_credentials,
+)
+
+
+# --------------------------------------------------------------------------------------------------------
+# 4. One owner per setting (stack)
+# --------------------------------------------------------------------------------------------------------
+
+
+def validate_one_owner_per_setting(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    """Flag two or more SnapshotSettings that address the same appId/entryPoint/region.
+
+    Why: Agora has one snapshot setting per entry point and push region. Two resources for it overwrite each
+    other on every update (each sees the other's values as drift), and because deleting a SnapshotSetting
+    disables capturing, removing either one switches it off for both. The region is case-normalised because
+    Agora's path treats ``CN`` and ``cn`` as the same region.
+    """
+    with _reading() as reads:
+        groups: dict[tuple[str, str, str], list[PolicyResource]] = {}
+        for resource in args.resources:
+            if not _is_setting(resource):
+                continue
+            parts = [reads.get(resource.props, key) for key in ("appId", "entryPoint", "region")]
+            if not all(isinstance(part, str) for part in parts):
+                continue  # unknown (reported at the end) or malformed (the provider rejects it)
+            app_id, entry_point, region = parts
+            groups.setdefault((app_id, entry_point, region.lower()), []).append(resource)
+        for (app_id, entry_point, region), members in sorted(groups.items()):
+            if len(members) < 2:
+                continue
+            members.sort(key=lambda r: r.urn)
+            for member in members:
+                others = ", ".join(other.name for other in members if other is not member)
+                _report(
+                    report_violation,
+                    f"{member.name} manages the same snapshot setting as {others}: appId {app_id!r}, "
+                    f"entryPoint {entry_point!r}, region {region!r}. They overwrite each other on every "
+                    "update, and deleting either disables snapshot capturing for both. Keep one resource; "
+                    "to rename it, use opts=ResourceOptions(aliases=[...]) instead of declaring a second.",
+                    member.urn,
+                )
+
+
+one_owner_per_setting = StackValidationPolicy(
+    name="agora-one-owner-per-setting",
+    description="Each appId/entryPoint/region snapshot setting must be managed by exactly one resource.",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=validate_one_owner_per_setting,
+)
+
+
+# --------------------------------------------------------------------------------------------------------
+# 5. Storage in the push region's geography
+# --------------------------------------------------------------------------------------------------------
+
+
+def _regions_in(vendor: regions.Vendor, push: str) -> str:
+    rows = [r for r in regions.STORAGE_REGIONS[vendor].values() if r.geography == push]
+    if not rows:
+        return f"{regions.VENDOR_NAMES[vendor]} has no region in {push}; use another vendor."
+    listed = ", ".join(f"{r.code} ({r.name})" for r in rows)
+    return f"{regions.VENDOR_NAMES[vendor]} regions in {push}: {listed}."
+
+
+def validate_storage_in_push_region(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    """Flag storage whose region is not in the push region's geography.
+
+    Why: Agora's doc asks that the storage region be "in the same region" as the push domain, for upload
+    success rate and latency. Azure takes no region and is skipped. Storage regions that lie in none of the
+    four push regions (S3 SA_EAST_1, ME_SOUTH_1) can never comply, and the message says so rather than
+    naming a mismatch. Invalid codes are left to the provider's check, which names the allowed values.
+    """
+    if not _is_setting(args):
+        return
+    with _reading() as reads:
+        # Vendor first: for Azure neither region matters, so an unknown one must not cost an advisory.
+        vendor = _vendor(_as_int(reads.at(args.props, (STORAGE_CONFIG, "vendor"))))
+        if vendor is None or vendor in regions.VENDORS_WITHOUT_REGION:
+            return
+        push = reads.get(args.props, "region")
+        code = _as_int(reads.at(args.props, (STORAGE_CONFIG, "region")))
+        if not isinstance(push, str) or code is None or code not in regions.STORAGE_REGIONS[vendor]:
+            return
+        push = push.lower()
+        if push not in regions.PUSH_REGIONS:
+            return
+        geography = regions.geography(vendor, code)
+        if geography == push:
+            return
+        where = _describe_storage_region(vendor, code)
+        if geography is None:
+            found = (
+                f"storageConfig.region {where} lies outside all four push regions "
+                f"({', '.join(regions.PUSH_REGIONS)}), so it is never in the same region as push region "
+                f"{_push_region_label(push)}."
+            )
+        else:
+            found = (
+                f"storageConfig.region {where} is in {_push_region_label(geography)}, but the push region "
+                f"is {_push_region_label(push)}; every snapshot upload would cross regions."
+            )
+        _report(report_violation, f"{found} {_regions_in(vendor, push)}")
+
+
+storage_in_push_region = ResourceValidationPolicy(
+    name="agora-storage-in-push-region",
+    description="Snapshot storage should be in the same region as the push domain (Agora's recommendation).",
+    enforcement_level=EnforcementLevel.ADVISORY,
+    validate=validate_storage_in_push_region,
+)
+
+
+# --------------------------------------------------------------------------------------------------------
+# 6. Organisation rules, off until configured
+# --------------------------------------------------------------------------------------------------------
+
+
+def _enabled(reads: _Reads, props: Mapping[str, Any]) -> Any:
+    return reads.get(props, "enabled")
+
+
+def validate_moderation_required(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    """Flag an enabled setting without content moderation (``enableModeration`` defaults to false)."""
+    if not _is_setting(args):
+        return
+    with _reading() as reads:
+        if _enabled(reads, args.props) is not True:
+            return
+        moderation = reads.get(args.props, "enableModeration")
+        if moderation is UNKNOWN or moderation is True:
+            return
+        state = "not set (Agora defaults to false)" if moderation is MISSING else repr(moderation)
+        _report(
+            report_violation,
+            f"Snapshot capturing is enabled but enableModeration is {state}; this organisation requires "
+            "content moderation on every captured stream. Set enable_moderation=True.",
+        )
+
+
+moderation_required = ResourceValidationPolicy(
+    name="agora-moderation-required",
+    description="Organisation rule: enabled snapshot capturing must have content moderation on.",
+    enforcement_level=EnforcementLevel.DISABLED,
+    validate=validate_moderation_required,
+)
+
+_ALL_VENDOR_CODES: Final = [int(v) for v in regions.Vendor]
+
+
+def _config_ints(config: Mapping[str, Any], key: str, default: list[int]) -> list[int]:
+    # Configure delivers numbers as floats (protobuf Struct), so [1, 2] arrives as [1.0, 2.0].
+    raw = config.get(key)
+    if not isinstance(raw, Sequence) or isinstance(raw, str):
+        return default
+    return [n for n in (_as_int(item) for item in raw) if n is not None]
+
+
+def _config_int(config: Mapping[str, Any], key: str, default: int) -> int:
+    value = _as_int(config.get(key))
+    return default if value is None else value
+
+
+def validate_allowed_vendors(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    """Flag storage on a vendor outside the configured ``allowedVendors`` (doc codes 0-5)."""
+    if not _is_setting(args):
+        return
+    allowed = _config_ints(args.get_config(), "allowedVendors", _ALL_VENDOR_CODES)
+    with _reading() as reads:
+        code = _as_int(reads.at(args.props, (STORAGE_CONFIG, "vendor")))
+        vendor = _vendor(code)
+        if vendor is None or int(vendor) in allowed:
+            return
+        names = ", ".join(f"{c} ({regions.VENDOR_NAMES[v]})" for c in allowed if (v := _vendor(c)) is not None)
+        _report(
+            report_violation,
+            f"storageConfig.vendor {int(vendor)} ({regions.VENDOR_NAMES[vendor]}) is not allowed by this "
+            f"organisation; allowed vendors: {names or 'none'}.",
+        )
+
+
+allowed_vendors = ResourceValidationPolicy(
+    name="agora-allowed-storage-vendors",
+    description="Organisation rule: snapshots may only be stored with the configured storage vendors.",
+    enforcement_level=EnforcementLevel.DISABLED,
+    config_schema=PolicyConfigSchema(
+        properties={
+            "allowedVendors": {
+                "type": "array",
+                "description": "storageConfig.vendor codes from Agora's doc: 0 Qiniu, 1 Amazon S3, 2 Aliyun, "
+                "3 Tencent Cloud, 4 Kingsoft Cloud, 5 Microsoft Azure.",
+                "items": {"type": "integer", "enum": _ALL_VENDOR_CODES},
+                "uniqueItems": True,
+                "default": _ALL_VENDOR_CODES,
+            },
+        },
+    ),
+    validate=validate_allowed_vendors,
+)
+
+
+def validate_interval_bounds(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    """Flag an enabled setting whose interval is outside ``[minInterval, maxInterval]``.
+
+    An unset ``snapshotInterval`` is checked as Agora's default (10 s), since that is what Agora applies.
+    A configuration with ``minInterval > maxInterval`` cannot be satisfied and is reported as such on every
+    setting rather than silently passing everything.
+    """
+    if not _is_setting(args):
+        return
+    config = args.get_config()
+    low = _config_int(config, "minInterval", regions.MIN_INTERVAL)
+    high = _config_int(config, "maxInterval", regions.MAX_INTERVAL)
+    if low > high:
+        _report(
+            report_violation,
+            f"Policy configuration is inconsistent: minInterval {low} > maxInterval {high}; fix the "
+            "--policy-pack-config file.",
+        )
+        return
+    with _reading() as reads:
+        if _enabled(reads, args.props) is not True:
+            return
+        raw = reads.get(args.props, "snapshotInterval")
+        if raw is UNKNOWN:
+            return
+        interval = regions.DEFAULT_INTERVAL if raw is MISSING else _as_int(raw)
+        if interval is None or low <= interval <= high:
+            return
+        shown = f"not set, so Agora uses {interval}s" if raw is MISSING else f"{interval}s"
+        _report(
+            report_violation,
+            f"snapshotInterval is {shown}; this organisation allows {low}s to {high}s.",
+        )
+
+
+interval_bounds = ResourceValidationPolicy(
+    name="agora-snapshot-interval-bounds",
+    description="Organisation rule: snapshot intervals must lie within the configured bounds.",
+    enforcement_level=EnforcementLevel.DISABLED,
+    config_schema=PolicyConfigSchema(
+        properties={
+            "minInterval": {
+                "type": "integer",
+                "description": "Shortest allowed snapshotInterval in seconds (Agora accepts 5-300).",
+                "minimum": regions.MIN_INTERVAL,
+                "maximum": regions.MAX_INTERVAL,
+                "default": regions.MIN_INTERVAL,
+            },
+            "maxInterval": {
+                "type": "integer",
+                "description": "Longest allowed snapshotInterval in seconds (Agora accepts 5-300).",
+                "minimum": regions.MIN_INTERVAL,
+                "maximum": regions.MAX_INTERVAL,
+                "default": regions.MAX_INTERVAL,
+            },
+        },
+    ),
+    validate=validate_interval_bounds,
+)
+
+
+ALL_POLICIES: Final[tuple[Policy, ...]] = (
+    storage_keys_secret,
+    storage_keys_not_placeholder,
+    no_agora_credentials,
+    one_owner_per_setting,
+    storage_in_push_region,
+    moderation_required,
+    allowed_vendors,
+    interval_bounds,
+)
+"""Every policy of the pack, in the order the pack lists them."""
