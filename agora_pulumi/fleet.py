@@ -1,0 +1,692 @@
+"""The fleet config schema: many snapshot settings described once, validated as a whole.
+
+A team manages dozens of entry points, each in up to four push regions, and most of them share one App ID,
+one interval and one bucket per region. Writing one block per (entry point, region) would repeat all of
+that, so the stack config is layered instead. This module turns that config into a flat, fully resolved list
+of :class:`SettingSpec` (one per entry point × push region), or raises :class:`FleetConfigError` listing
+*every* problem, each with the path a user can paste into ``pulumi config set --path``.
+
+It imports nothing from Pulumi on purpose: parsing is a pure function of three JSON values, so it is tested
+without a runtime, and it finishes before the program registers a single resource. A half-valid fleet is
+never partially applied.
+
+Schema
+======
+
+Three keys in the project's config namespace (the ``name`` in ``Pulumi.yaml``, ``agora-snapshots``)::
+
+    config:
+      agora-snapshots:storageProfiles:     # optional: named buckets, referenced by name
+        s3-eu:
+          vendor: 1                        # Amazon S3 (0 Qiniu, 1 S3, 2 Aliyun, 3 Tencent, 4 Kingsoft, 5 Azure)
+          region: 7                        # EU_CENTRAL_1, a code from the vendor's table; omit for Azure
+          bucket: acme-snapshots-eu
+          accessKey: {secure: ...}         # pulumi config set --secret --path 'storageProfiles.s3-eu.accessKey'
+          secretKey: {secure: ...}
+      agora-snapshots:defaults:            # optional: applies to every entry point
+        appId: 0123456789abcdef0123456789abcdef
+        regions: [cn, ap, na, eu]
+        enabled: true                      # built-in default: true
+        snapshotInterval: 10               # built-in default: 10 (the API's); integer in [5, 300]
+        enableModeration: false            # built-in default: false (the API's)
+        storage: null                      # a profile name, or null for no storageConfig (built-in)
+        overrides:                         # per push region, for every entry point
+          eu: {storage: s3-eu}
+      agora-snapshots:entryPoints:         # required: a list (may be empty)
+        - live                             # shorthand for {name: live}
+        - name: sports
+          regions: [na, eu]                # replaces defaults.regions
+          snapshotInterval: 30
+          overrides:
+            eu: {enableModeration: true}
+
+Each setting's fields are resolved from five layers, later ones winning:
+
+1. the built-in defaults (``enabled: true``, ``snapshotInterval: 10``, ``enableModeration: false``, no storage);
+2. ``defaults``;
+3. ``defaults.overrides.<region>``;
+4. the entry point's own fields;
+5. the entry point's ``overrides.<region>``.
+
+An entry point's own field beats a global per-region override because it is the more specific statement
+about that entry point ("webinar stores in Azure everywhere" must not be undone by "eu stores in s3-eu").
+
+What is checked (from Agora's doc and ``agora_pulumi.regions``): push regions are ``cn``/``ap``/``na``/``eu``;
+``snapshotInterval`` is an integer in [5, 300]; ``vendor`` is 0-5; a storage ``region`` is in that vendor's
+table (and absent for Azure, which ignores it); the storage region lies in the push region it serves, as the
+doc requires; App IDs and entry point names are non-empty and fit in a URL path segment; booleans are
+booleans; no (appId, entry point, region) is listed twice; every referenced profile exists; unknown keys are
+reported (with a suggestion), since a typo would otherwise silently fall back to a default.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Optional, Sequence
+
+from .regions import (
+    DEFAULT_INTERVAL,
+    MAX_INTERVAL,
+    MIN_INTERVAL,
+    PUSH_REGION_NAMES,
+    PUSH_REGIONS,
+    STORAGE_REGIONS,
+    VENDOR_NAMES,
+    VENDORS_WITHOUT_REGION,
+    Vendor,
+    describe_regions,
+    geography,
+)
+
+DEFAULT_NAMESPACE = "agora-snapshots"
+"""The project name in ``Pulumi.yaml``, hence the namespace ``pulumi.Config()`` reads by default."""
+
+CONFIG_KEYS: tuple[str, ...] = ("storageProfiles", "defaults", "entryPoints")
+"""The config keys the program reads, in the order their problems are reported."""
+
+SETTING_FIELDS: tuple[str, ...] = ("enabled", "snapshotInterval", "enableModeration", "storage")
+"""Fields settable at every layer (defaults, per-region overrides, entry points)."""
+
+_DEFAULTS_KEYS = ("appId", "regions", *SETTING_FIELDS, "overrides")
+_ENTRY_KEYS = ("name", "appId", "regions", *SETTING_FIELDS, "overrides")
+_PROFILE_KEYS = ("vendor", "region", "bucket", "accessKey", "secretKey")
+_SECRET_PROFILE_KEYS = ("accessKey", "secretKey")
+
+BUILTIN_DEFAULTS: Mapping[str, Any] = {
+    "enabled": True,
+    "snapshotInterval": DEFAULT_INTERVAL,
+    "enableModeration": False,
+    "storage": None,
+}
+"""Layer 1. Explicit rather than "leave it to the API" so that state and outputs always carry a value and a
+drifted interval is detected even when the config never mentioned one. 10 and false are the doc's defaults;
+``enabled: true`` because listing an entry point in a snapshot fleet means wanting snapshots."""
+
+# The characters Agora's URL path cannot carry in a segment, matching the provider's own check.
+_PATH_SEGMENT = re.compile(r"^[^\s/\\?#%]+$")
+# Config path components that ``pulumi config set --path`` accepts unquoted.
+_PLAIN_PATH_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+_MAX_LISTED = 5
+
+
+class FleetConfigError(ValueError):
+    """The fleet config is invalid. ``errors`` holds one ``"<path>: <problem>"`` line per problem.
+
+    Raised once with every problem, not at the first, so one edit-and-preview round fixes the whole file.
+    """
+
+    def __init__(self, errors: list[str], namespace: str = DEFAULT_NAMESPACE) -> None:
+        self.errors = list(errors)
+        self.namespace = namespace
+        count = len(self.errors)
+        header = (
+            f"invalid snapshot fleet config ({count} problem{'s' if count != 1 else ''}); paths are under the "
+            f"'{namespace}' config namespace, as `pulumi config set --path` takes them:"
+        )
+        super().__init__("\n".join([header, *(f"  - {e}" for e in self.errors)]))
+
+
+@dataclass(frozen=True)
+class StorageProfile:
+    """A named bucket and the keys Agora writes to it with. The keys never appear in ``repr``."""
+
+    name: str
+    vendor: Vendor
+    region: Optional[int]
+    bucket: str
+    access_key: str = field(repr=False)
+    secret_key: str = field(repr=False)
+
+    def describe(self) -> str:
+        """Human-readable location (no keys), for messages about where snapshots would go."""
+        vendor = VENDOR_NAMES[self.vendor]
+        if self.region is None:
+            return f"{vendor} (no region)"
+        row = STORAGE_REGIONS[self.vendor][self.region]
+        where = PUSH_REGION_NAMES[row.geography] if row.geography else "none of the four push regions"
+        return f"{vendor} region {self.region} ({row.name}, in {where})"
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    """One fully resolved snapshot setting: what one ``SnapshotSetting`` resource is created from."""
+
+    app_id: str
+    entry_point: str
+    region: str
+    enabled: bool
+    snapshot_interval: int
+    enable_moderation: bool
+    storage: Optional[StorageProfile]
+
+    @property
+    def setting_id(self) -> str:
+        """The resource id the provider assigns (``appId/entryPoint/region``), known before deployment."""
+        return f"{self.app_id}/{self.entry_point}/{self.region}"
+
+    @property
+    def resource_name(self) -> str:
+        """The Pulumi resource name: the setting id itself.
+
+        Derived only from the three values that identify the setting, so it is unique (duplicates are
+        rejected), independent of list order and of every other field, and survives reordering or editing
+        the config without a rename (which would otherwise need ``aliases``).
+        """
+        return self.setting_id
+
+
+@dataclass(frozen=True)
+class Fleet:
+    """The validated config: every setting to manage, in config order, and the profiles they use."""
+
+    settings: tuple[SettingSpec, ...]
+    profiles: Mapping[str, StorageProfile]
+
+
+# --- small helpers ----------------------------------------------------------------------------------------
+
+
+def key_path(parent: str, key: str) -> str:
+    """Append a map key the way ``pulumi config set --path`` parses it (``a.b`` or ``a["b.c"]``)."""
+    if _PLAIN_PATH_KEY.match(key):
+        return f"{parent}.{key}" if parent else key
+    return f"{parent}[{json.dumps(key)}]"
+
+
+def _index_path(parent: str, index: int) -> str:
+    return f"{parent}[{index}]"
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, Mapping):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__
+
+
+def _got(value: Any) -> str:
+    """``got <value>`` for non-secret values; strings are quoted (and cut) so blanks stay visible."""
+    if isinstance(value, bool):
+        return f"got {str(value).lower()}"
+    if isinstance(value, (int, float)) or value is None:
+        return f"got {json.dumps(value)}"
+    if isinstance(value, str):
+        shown = value if len(value) <= 60 else value[:57] + "..."
+        hint = " (a quoted string: write it unquoted in the YAML)" if _looks_typed(value) else ""
+        return f"got {json.dumps(shown)}{hint}"
+    return f"got {_type_name(value)}"
+
+
+def _looks_typed(value: str) -> bool:
+    return value.strip().lower() in ("true", "false") or value.strip().lstrip("-").isdigit()
+
+
+def _is_int(value: Any) -> bool:
+    # bool is an int subclass; `true` is never a valid interval or code.
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _listing(items: Sequence[str]) -> str:
+    shown = ", ".join(items[:_MAX_LISTED])
+    return shown if len(items) <= _MAX_LISTED else f"{shown} and {len(items) - _MAX_LISTED} more"
+
+
+class _Problems:
+    """Collects ``path: problem`` lines in the order they are found."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    def add(self, path: str, problem: str) -> None:
+        self.items.append(f"{path}: {problem}")
+
+
+def _check_keys(obj: Mapping[str, Any], allowed: Sequence[str], path: str, problems: _Problems) -> None:
+    for key in obj:
+        if key in allowed:
+            continue
+        close = difflib.get_close_matches(str(key), allowed, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        problems.add(key_path(path, str(key)), f"unknown key{hint} (allowed: {', '.join(allowed)})")
+
+
+def _segment(value: Any, path: str, what: str, problems: _Problems) -> Optional[str]:
+    """A non-empty string usable as one segment of Agora's URL path (App ID, entry point name)."""
+    if not isinstance(value, str) or not value.strip():
+        problems.add(path, f"must be a non-empty string (the {what}), {_got(value)}")
+        return None
+    if not _PATH_SEGMENT.match(value) or value in (".", ".."):
+        problems.add(
+            path, f"{json.dumps(value)} cannot be part of Agora's URL path: remove whitespace and / \\ ? # %"
+        )
+        return None
+    return value
+
+
+def _push_region(value: Any, path: str, problems: _Problems) -> Optional[str]:
+    if isinstance(value, str) and value in PUSH_REGIONS:
+        return value
+    allowed = ", ".join(f"{r} ({n})" for r, n in PUSH_REGION_NAMES.items())
+    problems.add(path, f"must be a push region: {allowed}; {_got(value)}")
+    return None
+
+
+def _regions(value: Any, path: str, problems: _Problems) -> Optional[list[str]]:
+    if not isinstance(value, list):
+        problems.add(path, f"must be a list of push regions (cn, ap, na, eu), {_got(value)}")
+        return None
+    if not value:
+        problems.add(path, "must list at least one push region (cn, ap, na, eu)")
+        return None
+    out: list[str] = []
+    ok = True
+    for i, item in enumerate(value):
+        region = _push_region(item, _index_path(path, i), problems)
+        if region is None:
+            ok = False
+        elif region in out:
+            problems.add(_index_path(path, i), f"'{region}' is listed twice")
+            ok = False
+        else:
+            out.append(region)
+    return out if ok else None
+
+
+# A layer maps a setting field to (validated value, the config path that set it).
+_Layer = dict[str, tuple[Any, str]]
+
+
+def _setting_fields(
+    obj: Mapping[str, Any], path: str, profiles: Mapping[str, Optional[StorageProfile]], problems: _Problems
+) -> _Layer:
+    layer: _Layer = {}
+    for name in SETTING_FIELDS:
+        if name not in obj:
+            continue
+        value = obj[name]
+        where = key_path(path, name)
+        if name in ("enabled", "enableModeration"):
+            if isinstance(value, bool):
+                layer[name] = (value, where)
+            else:
+                problems.add(where, f"must be true or false, {_got(value)}")
+        elif name == "snapshotInterval":
+            if _is_int(value) and MIN_INTERVAL <= value <= MAX_INTERVAL:
+                layer[name] = (value, where)
+            else:
+                problems.add(where, f"must be an integer in [{MIN_INTERVAL}, {MAX_INTERVAL}], {_got(value)}")
+        elif value is None:  # storage: null means "no storageConfig", overriding a lower layer's profile
+            layer[name] = (None, where)
+        elif isinstance(value, str) and value in profiles:
+            layer[name] = (value, where)
+        else:
+            defined = ", ".join(sorted(profiles)) or "none are defined"
+            problems.add(
+                where,
+                f"must name a profile under storageProfiles ({defined}) or be null for no storage, {_got(value)}",
+            )
+    return layer
+
+
+def _overrides(
+    value: Any,
+    path: str,
+    allowed_regions: Optional[Sequence[str]],
+    profiles: Mapping[str, Optional[StorageProfile]],
+    problems: _Problems,
+) -> dict[str, _Layer]:
+    """``overrides: {<push region>: {setting fields}}``; with ``allowed_regions``, keys must be among them."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        problems.add(path, f"must be an object keyed by push region (cn, ap, na, eu), {_got(value)}")
+        return {}
+    out: dict[str, _Layer] = {}
+    for region, body in value.items():
+        where = key_path(path, str(region))
+        if _push_region(region, where, problems) is None:
+            continue
+        if allowed_regions is not None and region not in allowed_regions:
+            problems.add(
+                where, f"'{region}' is not one of this entry point's regions ({', '.join(allowed_regions)})"
+            )
+            continue
+        if not isinstance(body, Mapping):
+            problems.add(where, f"must be an object with any of {', '.join(SETTING_FIELDS)}, {_got(body)}")
+            continue
+        _check_keys(body, SETTING_FIELDS, where, problems)
+        out[region] = _setting_fields(body, where, profiles, problems)
+    return out
+
+
+# --- storage profiles -------------------------------------------------------------------------------------
+
+
+def _profile(name: str, value: Any, path: str, problems: _Problems) -> Optional[StorageProfile]:
+    if not isinstance(value, Mapping):
+        problems.add(path, f"must be an object with {', '.join(_PROFILE_KEYS)}, {_got(value)}")
+        return None
+    _check_keys(value, _PROFILE_KEYS, path, problems)
+    before = len(problems.items)
+
+    vendor: Optional[Vendor] = None
+    raw_vendor = value.get("vendor")
+    if isinstance(raw_vendor, int) and _is_int(raw_vendor) and raw_vendor in Vendor._value2member_map_:
+        vendor = Vendor(raw_vendor)
+    else:
+        allowed = ", ".join(f"{int(v)} ({n})" for v, n in VENDOR_NAMES.items())
+        got = "it is missing" if "vendor" not in value else _got(raw_vendor)
+        problems.add(key_path(path, "vendor"), f"must be one of {allowed}; {got}")
+
+    region: Optional[int] = None
+    raw_region = value.get("region")
+    region_path = key_path(path, "region")
+    if vendor in VENDORS_WITHOUT_REGION:
+        if "region" in value:
+            problems.add(
+                region_path, f"must be left out: {VENDOR_NAMES[Vendor.AZURE]} takes no region and ignores one"
+            )
+    elif vendor is not None:
+        if _is_int(raw_region) and raw_region in STORAGE_REGIONS[vendor]:
+            region = raw_region
+        else:
+            got = "it is missing" if "region" not in value else _got(raw_region)
+            problems.add(
+                region_path,
+                f"must be a region code of {VENDOR_NAMES[vendor]}: {describe_regions(vendor)}; {got}",
+            )
+
+    bucket = value.get("bucket")
+    if not isinstance(bucket, str) or not bucket.strip():
+        problems.add(key_path(path, "bucket"), f"must be a non-empty bucket name, {_got(bucket)}")
+
+    keys: dict[str, str] = {}
+    for key in _SECRET_PROFILE_KEYS:
+        raw = value.get(key)
+        where = key_path(path, key)
+        command = f"pulumi config set --secret --path '{where}' <value>"
+        # Never echo the value: it may be a real credential typed into the wrong place.
+        if raw is None:
+            problems.add(where, f"is required; set it with `{command}`")
+        elif raw == "":
+            problems.add(where, f"is empty; set it with `{command}`")
+        elif not isinstance(raw, str):
+            problems.add(where, f"must be a string ({_type_name(raw)} given); set it with `{command}`")
+        elif raw != raw.strip():
+            problems.add(
+                where, "has leading or trailing whitespace (a copy/paste slip?); set it again, trimmed"
+            )
+        else:
+            keys[key] = raw
+
+    if len(problems.items) != before or vendor is None or not isinstance(bucket, str):
+        return None
+    return StorageProfile(
+        name=name,
+        vendor=vendor,
+        region=region,
+        bucket=bucket,
+        access_key=keys["accessKey"],
+        secret_key=keys["secretKey"],
+    )
+
+
+def _profiles(value: Any, problems: _Problems) -> dict[str, Optional[StorageProfile]]:
+    """All defined profile names; an invalid profile maps to None so references to it add no noise."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        problems.add("storageProfiles", f"must be an object of named storage profiles, {_got(value)}")
+        return {}
+    out: dict[str, Optional[StorageProfile]] = {}
+    for name, body in value.items():
+        path = key_path("storageProfiles", str(name))
+        if not str(name).strip():
+            problems.add(path, "profile names must be non-empty")
+            continue
+        out[str(name)] = _profile(str(name), body, path, problems)
+    return out
+
+
+# --- entry points -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Entry:
+    path: str
+    name: Optional[str]
+    app_id: Optional[str]
+    app_id_path: str
+    regions: Optional[list[str]]
+    regions_path: Optional[str]  # None when the regions came from defaults.regions
+    own: _Layer
+    overrides: dict[str, _Layer]
+
+
+@dataclass
+class _Defaults:
+    app_id: Optional[str] = None
+    regions: Optional[list[str]] = None
+    layer: _Layer = field(default_factory=dict)
+    overrides: dict[str, _Layer] = field(default_factory=dict)
+    app_id_invalid: bool = False
+    regions_invalid: bool = False
+
+
+def _defaults(value: Any, profiles: Mapping[str, Optional[StorageProfile]], problems: _Problems) -> _Defaults:
+    out = _Defaults()
+    if value is None:
+        return out
+    if not isinstance(value, Mapping):
+        problems.add("defaults", f"must be an object, {_got(value)}")
+        return out
+    _check_keys(value, _DEFAULTS_KEYS, "defaults", problems)
+    if "appId" in value:
+        out.app_id = _segment(value["appId"], "defaults.appId", "Agora App ID", problems)
+        out.app_id_invalid = out.app_id is None
+    if "regions" in value:
+        out.regions = _regions(value["regions"], "defaults.regions", problems)
+        out.regions_invalid = out.regions is None
+    out.layer = _setting_fields(value, "defaults", profiles, problems)
+    out.overrides = _overrides(value.get("overrides"), "defaults.overrides", None, profiles, problems)
+    return out
+
+
+def _entry(
+    index: int,
+    value: Any,
+    defaults: _Defaults,
+    profiles: Mapping[str, Optional[StorageProfile]],
+    problems: _Problems,
+) -> Optional[_Entry]:
+    path = _index_path("entryPoints", index)
+    if isinstance(value, str):
+        value = {"name": value}  # shorthand: `- live`
+    if not isinstance(value, Mapping):
+        problems.add(path, f"must be an entry point name or an object with a name, {_got(value)}")
+        return None
+    _check_keys(value, _ENTRY_KEYS, path, problems)
+
+    name_path = key_path(path, "name")
+    if "name" in value:
+        name = _segment(value["name"], name_path, "entry point name", problems)
+    else:
+        name = None
+        problems.add(name_path, "is required (the entry point name)")
+
+    app_id_path = key_path(path, "appId")
+    if "appId" in value:
+        app_id = _segment(value["appId"], app_id_path, "Agora App ID", problems)
+    else:
+        app_id = defaults.app_id
+        if app_id is None and not defaults.app_id_invalid:
+            problems.add(
+                app_id_path, "is required: set it here or once for all entry points in defaults.appId"
+            )
+
+    regions_path: Optional[str] = key_path(path, "regions")
+    if "regions" in value:
+        regions = _regions(value["regions"], key_path(path, "regions"), problems)
+    else:
+        regions, regions_path = defaults.regions, None
+        if regions is None and not defaults.regions_invalid:
+            problems.add(
+                key_path(path, "regions"),
+                "is required: list push regions (cn, ap, na, eu) here or for all entry points in defaults.regions",
+            )
+
+    own = _setting_fields(value, path, profiles, problems)
+    overrides = _overrides(value.get("overrides"), key_path(path, "overrides"), regions, profiles, problems)
+    return _Entry(path, name, app_id, app_id_path, regions, regions_path, own, overrides)
+
+
+# --- resolution -------------------------------------------------------------------------------------------
+
+
+def _resolve(entry: _Entry, region: str, defaults: _Defaults) -> dict[str, tuple[Any, str]]:
+    merged: dict[str, tuple[Any, str]] = {k: (v, "built-in default") for k, v in BUILTIN_DEFAULTS.items()}
+    for layer in (
+        defaults.layer,
+        defaults.overrides.get(region, {}),
+        entry.own,
+        entry.overrides.get(region, {}),
+    ):
+        merged.update(layer)
+    return merged
+
+
+def _duplicates(
+    entry: _Entry,
+    app_id: str,
+    name: str,
+    regions: list[str],
+    seen: dict[tuple[str, str, str], str],
+    problems: _Problems,
+) -> list[str]:
+    """The entry's regions not already claimed by an earlier entry; reports the others."""
+    fresh: list[str] = []
+    clashes: dict[str, list[str]] = {}
+    for j, region in enumerate(regions):
+        key = (app_id, name, region)
+        earlier = seen.get(key)
+        if earlier is None:
+            seen[key] = entry.path
+            fresh.append(region)
+        elif entry.regions_path is not None:
+            problems.add(
+                _index_path(entry.regions_path, j),
+                f"duplicates {earlier}: appId '{app_id}', entry point '{name}', region '{region}' "
+                "is already listed there; list each (entry point, region) once and use overrides",
+            )
+        else:
+            clashes.setdefault(earlier, []).append(region)
+    for earlier, regions in clashes.items():
+        problems.add(
+            key_path(entry.path, "name"),
+            f"duplicates {earlier}: appId '{app_id}', entry point '{name}' is already listed there "
+            f"for region(s) {', '.join(regions)} (from defaults.regions); list each entry point once",
+        )
+    return fresh
+
+
+def parse_fleet(
+    defaults: Any = None,
+    storage_profiles: Any = None,
+    entry_points: Any = None,
+    *,
+    namespace: str = DEFAULT_NAMESPACE,
+) -> Fleet:
+    """Validate and resolve the three config values (already JSON-decoded) into a :class:`Fleet`.
+
+    ``None`` means "not set". Raises :class:`FleetConfigError` with every problem found.
+    """
+    problems = _Problems()
+    profiles = _profiles(storage_profiles, problems)
+    dflt = _defaults(defaults, profiles, problems)
+
+    entries: list[_Entry] = []
+    if entry_points is None:
+        problems.add("entryPoints", "is required: a list of entry points (names, or objects with a name)")
+    elif not isinstance(entry_points, list):
+        problems.add("entryPoints", f"must be a list of entry points, {_got(entry_points)}")
+    else:
+        for i, item in enumerate(entry_points):
+            parsed = _entry(i, item, dflt, profiles, problems)
+            if parsed is not None:
+                entries.append(parsed)
+
+    specs: list[SettingSpec] = []
+    seen: dict[tuple[str, str, str], str] = {}
+    # Storage outside the push region it serves, grouped by the config path that chose the profile, so one
+    # bad `defaults.storage` is one line naming its users, not one line per entry point.
+    misplaced: dict[str, tuple[StorageProfile, list[tuple[str, str]]]] = {}
+    for entry in entries:
+        app_id, name, regions = entry.app_id, entry.name, entry.regions
+        if name is None or app_id is None or regions is None:
+            continue  # already reported
+        for region in _duplicates(entry, app_id, name, regions, seen, problems):
+            merged = _resolve(entry, region, dflt)
+            profile_name, profile_path = merged["storage"]
+            profile = profiles.get(profile_name) if profile_name is not None else None
+            if profile_name is not None and profile is None:
+                continue  # the profile itself is invalid, and reported
+            if (
+                profile is not None
+                and profile.region is not None  # None only for Azure, which has no region to compare
+                and geography(profile.vendor, profile.region) != region
+            ):
+                misplaced.setdefault(profile_path, (profile, []))[1].append((entry.path, region))
+            specs.append(
+                SettingSpec(
+                    app_id=app_id,
+                    entry_point=name,
+                    region=region,
+                    enabled=merged["enabled"][0],
+                    snapshot_interval=merged["snapshotInterval"][0],
+                    enable_moderation=merged["enableModeration"][0],
+                    storage=profile,
+                )
+            )
+
+    for path, (profile, users) in misplaced.items():
+        served = sorted({region for _, region in users}, key=PUSH_REGIONS.index)
+        problems.add(
+            path,
+            f"profile '{profile.name}' stores in {profile.describe()}, but serves push region "
+            f"{'/'.join(served)} ({_listing([f'{p} {r}' for p, r in users])}); Agora's doc requires storage "
+            "in the push region: pick a profile there with overrides.<region>.storage (here or in defaults)",
+        )
+
+    if problems.items:
+        raise FleetConfigError(problems.items, namespace)
+    valid_profiles = {name: p for name, p in profiles.items() if p is not None}
+    return Fleet(settings=tuple(specs), profiles=valid_profiles)
+
+
+def decode_config_value(raw: Optional[str]) -> Any:
+    """Decode one raw config value the way ``pulumi.Config.get_object`` does, without raising.
+
+    The CLI hands structured values (YAML maps and lists) to the program as JSON text. A value that is not
+    JSON is returned as the plain string it is, so :func:`parse_fleet` reports it in its list ("must be an
+    object, got ...") instead of the run stopping at the first ``ConfigTypeError``.
+    """
+    if raw is None:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw

@@ -1,0 +1,114 @@
+"""The Pulumi program of this repository: read the fleet from stack config, register one setting per
+entry point × push region, export what was managed.
+
+``__main__.py`` at the repository root only calls :func:`main`; everything lives here so that the program
+is importable, typed and tested under ``pulumi.runtime.set_mocks`` like any other module, and so that a team
+copying the repository can also call :func:`register_fleet` from a program of its own.
+
+Order matters: the whole config is parsed and validated (:mod:`agora_pulumi.fleet`) *before* the first
+resource is constructed. A bad config therefore stops the run with one :class:`pulumi.RunError` listing
+every bad path (the CLI prints a ``RunError`` without a Python traceback) and with nothing registered, so a
+preview never shows a half-applied fleet.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import pulumi
+
+from .fleet import (
+    CONFIG_KEYS,
+    Fleet,
+    FleetConfigError,
+    SettingSpec,
+    StorageProfile,
+    decode_config_value,
+    parse_fleet,
+)
+from .resource import SnapshotSetting, SnapshotSettingArgs, StorageConfigArgs
+
+
+def read_fleet(config: Optional[pulumi.Config] = None) -> Fleet:
+    """Parse the fleet from the project's config namespace (``agora-snapshots`` by default).
+
+    Values are read as raw strings and JSON-decoded here, which is what ``Config.get_object`` does, except
+    that a value which is not JSON becomes one more listed problem instead of an immediate
+    ``ConfigTypeError``. Storage keys are plain strings at this point: they are only needed as strings to
+    validate them, and :func:`storage_args` wraps them as secrets before any resource sees them.
+    """
+    cfg = config if config is not None else pulumi.Config()
+    raw = {key: decode_config_value(cfg.get(key)) for key in CONFIG_KEYS}
+    try:
+        return parse_fleet(
+            defaults=raw["defaults"],
+            storage_profiles=raw["storageProfiles"],
+            entry_points=raw["entryPoints"],
+            namespace=cfg.name,
+        )
+    except FleetConfigError as err:
+        # `from None`: the chained FleetConfigError would only repeat the same text.
+        raise pulumi.RunError(str(err)) from None
+
+
+def storage_args(profile: StorageProfile) -> StorageConfigArgs:
+    """The resource's storage input, with both keys wrapped in ``Output.secret``.
+
+    The config may hold the keys in plain text (the dev stack does, they are the emulator's); wrapping them
+    here makes them secrets in state and masked in previews whatever the config says. ``SnapshotSetting``
+    wraps them too; doing it here as well keeps this program safe should it ever build the storage input
+    some other way.
+    """
+    return StorageConfigArgs(
+        vendor=int(profile.vendor),
+        region=profile.region,
+        bucket=profile.bucket,
+        access_key=pulumi.Output.secret(profile.access_key),
+        secret_key=pulumi.Output.secret(profile.secret_key),
+    )
+
+
+def setting_args(spec: SettingSpec) -> SnapshotSettingArgs:
+    """The resource inputs of one resolved setting. Every field is explicit (see ``fleet.BUILTIN_DEFAULTS``)."""
+    return SnapshotSettingArgs(
+        app_id=spec.app_id,
+        entry_point=spec.entry_point,
+        region=spec.region,
+        enabled=spec.enabled,
+        snapshot_interval=spec.snapshot_interval,
+        enable_moderation=spec.enable_moderation,
+        storage_config=storage_args(spec.storage) if spec.storage is not None else None,
+    )
+
+
+def register_fleet(fleet: Fleet, opts: Optional[pulumi.ResourceOptions] = None) -> dict[str, SnapshotSetting]:
+    """Create one ``SnapshotSetting`` per resolved setting, keyed (and named) by its setting id."""
+    return {
+        spec.setting_id: SnapshotSetting(spec.resource_name, setting_args(spec), opts=opts)
+        for spec in fleet.settings
+    }
+
+
+def fleet_outputs(settings: dict[str, SnapshotSetting]) -> dict[str, Any]:
+    """The stack outputs: managed ids and, per id, ``enabled``/``snapshotInterval``.
+
+    Built from a fixed list of non-secret properties rather than the resource's full outputs, so storage
+    keys (and the bucket layout) can never reach ``pulumi stack output``, even by a later refactoring.
+    Values come from the resources' outputs, so they show what the provider actually applied.
+    """
+    return {
+        "settingIds": [resource.id for resource in settings.values()],
+        "settings": {
+            setting_id: {"enabled": resource.enabled, "snapshotInterval": resource.snapshot_interval}
+            for setting_id, resource in settings.items()
+        },
+    }
+
+
+def main() -> dict[str, SnapshotSetting]:
+    """Run the program: validate all config, then register and export. Returns the resources by id."""
+    fleet = read_fleet()
+    settings = register_fleet(fleet)
+    for name, value in fleet_outputs(settings).items():
+        pulumi.export(name, value)
+    return settings
