@@ -1,0 +1,1 @@
+"""Conformance tests of the local Agora FLS emulator (agora_pulumi.emulator)."""

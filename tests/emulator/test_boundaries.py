@@ -1,0 +1,53 @@
+"""The emulator's dependency rules: standard library only, and never the provider, its client or pulumi."""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+from typing import Iterator, Tuple
+
+import pytest
+
+import agora_pulumi.emulator as emulator_package
+
+PACKAGE_DIR = Path(emulator_package.__file__).parent
+FORBIDDEN = ("agora_pulumi.provider", "agora_pulumi.client", "pulumi", "pulumi_policy", "requests", "urllib3")
+
+
+def imports() -> Iterator[Tuple[str, str]]:
+    for path in sorted(PACKAGE_DIR.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    yield path.name, alias.name
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                yield path.name, node.module
+
+
+def test_emulator_sources_exist() -> None:
+    assert {p.name for p in PACKAGE_DIR.glob("*.py")} >= {
+        "__init__.py",
+        "__main__.py",
+        "cli.py",
+        "models.py",
+        "responses.py",
+        "server.py",
+        "testing.py",
+    }
+
+
+@pytest.mark.parametrize(("filename", "module"), sorted(set(imports())))
+def test_imports_are_stdlib_or_regions_only(filename: str, module: str) -> None:
+    top = module.split(".")[0]
+    assert not any(module == f or module.startswith(f + ".") for f in FORBIDDEN), (
+        f"{filename} imports {module}"
+    )
+    if top == "agora_pulumi":
+        assert module == "agora_pulumi.regions", (
+            f"{filename} may only import agora_pulumi.regions, not {module}"
+        )
+    elif hasattr(sys, "stdlib_module_names"):
+        assert top in sys.stdlib_module_names or top == "__future__", (
+            f"{filename} imports non-stdlib {module}"
+        )
