@@ -67,6 +67,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional, Sequence
 
+from .model import bucket_problem
 from .regions import (
     DEFAULT_INTERVAL,
     MAX_INTERVAL,
@@ -413,6 +414,11 @@ def _profile(name: str, value: Any, path: str, problems: _Problems) -> Optional[
     bucket = value.get("bucket")
     if not isinstance(bucket, str) or not bucket.strip():
         problems.add(key_path(path, "bucket"), f"must be a non-empty bucket name, {_got(bucket)}")
+    elif vendor is not None:
+        # The provider's own rule, so a bad bucket is listed here, before any resource, not at check time.
+        problem = bucket_problem(vendor, bucket)
+        if problem:
+            problems.add(key_path(path, "bucket"), problem)
 
     keys: dict[str, str] = {}
     for key in _SECRET_PROFILE_KEYS:

@@ -261,3 +261,15 @@ def test_decode_config_value_matches_get_object_without_raising() -> None:
     assert decode_config_value('{"a": [1, true]}') == {"a": [1, True]}
     assert decode_config_value("30") == 30
     assert decode_config_value("not json") == "not json"
+
+
+def test_bucket_names_follow_the_vendors_rules_before_any_resource() -> None:
+    profiles = copy.deepcopy(PROFILES)
+    profiles["s3-eu"]["bucket"] = "Snapshots_EU"
+    profiles["tencent-ap"]["bucket"] = "snapshots"  # COS wants <name>-<APPID>
+    found = errors(["live"], profiles=profiles)
+    assert [line.split(":", 1)[0] for line in found] == [
+        "storageProfiles.tencent-ap.bucket",
+        "storageProfiles.s3-eu.bucket",
+    ]
+    assert "<name>-<APPID>" in found[0] and "lowercase" in found[1]
