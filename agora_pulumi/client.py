@@ -3,7 +3,8 @@
 Knows HTTP and the API's paths; knows nothing of Pulumi. One ``requests.Session`` per client gives a
 connection pool shared by the provider's worker threads. Retries are urllib3's ``Retry`` (mounted on the
 session's adapter), not a loop of ours: it already does backoff with jitter, ``Retry-After`` and the
-distinction between errors that are safe to retry and those that are not. Both methods used here (GET, and
+distinction between errors that are safe to retry and those that are not (:class:`AgoraRetry` adds a
+ceiling on ``Retry-After`` and makes the first retry back off too). Both methods used here (GET, and
 PATCH, which sets absolute values and so is idempotent) are retried on connection errors, read timeouts,
 429 and 5xx.
 
@@ -14,12 +15,21 @@ The retry policy is built by :func:`build_retry` from a :class:`ClientConfig`, s
 from __future__ import annotations
 
 import json
+import math
+import random
 from dataclasses import dataclass, field
 from typing import Any, Optional
 from urllib.parse import quote, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    InvalidHeader,
+    MaxRetryError,
+    NewConnectionError,
+    ReadTimeoutError,
+)
 from urllib3.util.retry import Retry
 
 from ._version import __version__
@@ -93,7 +103,34 @@ class AgoraRetry(Retry):
         return retry
 
     def parse_retry_after(self, retry_after: str) -> float:
-        return min(super().parse_retry_after(retry_after), self.max_retry_after)
+        """Seconds to wait, at most ``max_retry_after``. A value urllib3 cannot parse (fractional seconds,
+        garbage) is not fatal: fractional seconds are honoured, anything else falls back to the backoff."""
+        try:
+            seconds = super().parse_retry_after(retry_after)
+        except InvalidHeader:
+            try:
+                seconds = float(retry_after.strip())
+            except ValueError:
+                return 0.0  # ``sleep_for_retry`` then uses the exponential backoff
+            if not math.isfinite(seconds) or seconds < 0:
+                return 0.0
+        return min(seconds, self.max_retry_after)
+
+    def get_backoff_time(self) -> float:
+        """``backoff_factor * 2**(n-1)`` plus up to ``backoff_jitter`` after the n-th consecutive failure,
+        capped at ``backoff_max``. urllib3 retries the *first* failure at once and without jitter, which
+        makes every client of a struggling API retry in lockstep; here every retry waits."""
+        consecutive = 0
+        for entry in reversed(self.history):
+            if entry.redirect_location is not None:
+                break
+            consecutive += 1
+        if consecutive == 0:
+            return 0.0
+        value = self.backoff_factor * (2 ** (consecutive - 1))
+        if self.backoff_jitter:
+            value += random.random() * self.backoff_jitter  # noqa: S311 - jitter, not cryptography
+        return float(max(0.0, min(self.backoff_max, value)))
 
 
 def build_retry(config: ClientConfig) -> AgoraRetry:
@@ -133,17 +170,18 @@ def settings_path(app_id: str, entry_point: str, region: str) -> str:
     return "/v1/projects/{}/fls/entry_points/{}/settings/snapshot/regions/{}".format(*segments)
 
 
-def _agora_message(response: requests.Response) -> Optional[str]:
+def _agora_message(response: requests.Response, secrets: list[str]) -> Optional[str]:
+    """Agora's own error message, redacted *before* it is shortened (a cut secret would escape redaction)."""
     try:
         body = response.json()
     except ValueError:
         text = response.text.strip()
-        return text[:200] if text and "<" not in text[:1] else None
+        return redact(text, secrets)[:200] if text and "<" not in text[:1] else None
     if isinstance(body, dict):
         for key in ("message", "reason", "error", "msg"):
             value = body.get(key)
             if isinstance(value, str) and value:
-                return value[:500]
+                return redact(value, secrets)[:500]
     return None
 
 
@@ -217,12 +255,20 @@ class AgoraClient:
                 allow_redirects=False,
             )
         except requests.exceptions.RequestException as exc:
-            reason = _transport_reason(exc)
+            reason = _transport_reason(exc, self.config)
+            # Only an exhausted retry budget means every attempt was made; other errors end the call at once.
+            tries = f" after {self.config.max_retries + 1} attempts" if _retries_exhausted(exc) else ""
+            maybe_applied = (
+                " Agora may have applied the change before the connection failed; running the command again "
+                "is safe (the request sets absolute values)."
+                if method == "PATCH" and _request_may_have_arrived(exc)
+                else ""
+            )
             raise TransportError(
                 redact(
-                    f"Could not complete {method} {path} at agora:endpoint {self._base} after "
-                    f"{self.config.max_retries + 1} attempts: {reason}. Check the endpoint and your network; "
-                    "raise agora:timeoutSeconds or agora:maxRetries if Agora is slow.",
+                    f"Could not complete {method} {path} at agora:endpoint {self._base}{tries}: {reason}."
+                    f"{maybe_applied} Check the endpoint and your network; raise agora:timeoutSeconds or "
+                    "agora:maxRetries if Agora is slow.",
                     secrets,
                 )
             ) from None
@@ -231,13 +277,13 @@ class AgoraClient:
         attempts = 1
         history = getattr(getattr(response.raw, "retries", None), "history", ())
         attempts += len(history or ())
-        message = _agora_message(response)
+        request_id = _request_id(response)
         raise error_class_for(response.status_code)(
             method=method,
             path=path,
             status=response.status_code,
-            request_id=_request_id(response),
-            agora_message=redact(message, secrets) if message else None,
+            request_id=redact(request_id, secrets) if request_id else None,
+            agora_message=_agora_message(response, secrets),
             attempts=attempts,
         )
 
@@ -247,11 +293,30 @@ def _secrets_in(body: Optional[dict[str, Any]]) -> list[str]:
     return [v for k, v in storage.items() if k in ("accessKey", "secretKey") and isinstance(v, str)]
 
 
-def _transport_reason(exc: requests.exceptions.RequestException) -> str:
+def _underlying(exc: requests.exceptions.RequestException) -> Any:
+    """The urllib3 error requests wrapped: the last attempt's error when the retries ran out."""
+    inner = exc.args[0] if exc.args else None
+    return inner.reason if isinstance(inner, MaxRetryError) else inner
+
+
+def _retries_exhausted(exc: requests.exceptions.RequestException) -> bool:
+    return bool(exc.args) and isinstance(exc.args[0], MaxRetryError)
+
+
+def _request_may_have_arrived(exc: requests.exceptions.RequestException) -> bool:
+    """Anything but a failure to connect (refused, unresolvable, connect timeout): the request may have been
+    sent, and processed, before the answer was lost."""
     if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return "connecting timed out"
-    if isinstance(exc, requests.exceptions.ReadTimeout):
-        return "Agora did not answer within agora:timeoutSeconds"
+        return False
+    return not isinstance(_underlying(exc), (NewConnectionError, ConnectTimeoutError))
+
+
+def _transport_reason(exc: requests.exceptions.RequestException, config: ClientConfig) -> str:
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return f"connecting timed out (agora:connectTimeoutSeconds = {config.connect_timeout:g})"
+    # After the retries ran out, requests reports a read timeout as a ConnectionError wrapping it.
+    if isinstance(exc, requests.exceptions.ReadTimeout) or isinstance(_underlying(exc), ReadTimeoutError):
+        return f"Agora did not answer within agora:timeoutSeconds ({config.read_timeout:g} s)"
     if isinstance(exc, requests.exceptions.ConnectionError):
         text = str(exc)
         if "Connection refused" in text:

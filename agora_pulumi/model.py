@@ -75,6 +75,17 @@ class StorageConfig:
         body.update(bucket=self.bucket, accessKey=self.access_key, secretKey=self.secret_key)
         return body
 
+    def to_state(self) -> dict[str, Any]:
+        """As outputs: every key present, ``region`` ``None`` for Azure, the shape ``check`` and a refresh
+        produce too (so a refresh never rewrites the state of an untouched setting)."""
+        return {
+            "vendor": int(self.vendor),
+            "region": self.region,
+            "bucket": self.bucket,
+            "accessKey": self.access_key,
+            "secretKey": self.secret_key,
+        }
+
 
 @dataclass(frozen=True)
 class Setting:
@@ -110,7 +121,7 @@ class Setting:
             "entryPoint": self.entry_point,
             "region": self.region,
             **self.to_body(),
-            "storageConfig": self.storage_config.to_wire() if self.storage_config else None,
+            "storageConfig": self.storage_config.to_state() if self.storage_config else None,
         }
 
 
@@ -156,7 +167,7 @@ def _type_name(value: Any) -> str:
     return type(value).__name__
 
 
-_PATH_SEGMENT = re.compile(r"^[^\s/\\?#%]+$")
+_PATH_SEGMENT = re.compile(r"\A[^\s/\\?#%\x00-\x1f\x7f]+\Z")  # \Z: "$" would accept a trailing newline
 
 
 def _check_path_segment(name: str, value: Any, out: dict[str, Any], failures: list[Failure]) -> None:
@@ -169,7 +180,8 @@ def _check_path_segment(name: str, value: Any, out: dict[str, Any], failures: li
         failures.append(
             Failure(
                 name,
-                f"{value!r} cannot be part of Agora's URL path: remove whitespace and the characters / \\ ? # %",
+                f"{value!r} cannot be part of Agora's URL path: remove whitespace, control characters and "
+                "the characters / \\ ? # %",
             )
         )
     else:
@@ -247,7 +259,7 @@ def _check_storage(
                 f"must be an object with vendor, region, bucket, accessKey and secretKey, got {_type_name(value)}",
             )
         )
-        return value
+        return None  # not echoed back in the checked inputs: it may be a key passed in the wrong place
     out: dict[str, Any] = {}
     for key in value:
         if key not in STORAGE_PROPS:

@@ -1,0 +1,328 @@
+"""Secret-leak scan: a full lifecycle with distinctive secret values, and every place a secret could escape.
+
+The storage keys may appear in plaintext in exactly two places of the protocol: ``storageConfig.accessKey``
+and ``storageConfig.secretKey`` of the Check/Create/Update/Read properties, which the engine re-marks as
+secret (the resource passes them as ``Output.secret`` and lists ``storageConfig`` in
+``additional_secret_outputs``; the dynamic provider answers Configure with ``acceptSecrets: false``, so the
+engine unwraps and re-wraps them). The customer secret may appear nowhere but the ``Authorization`` header.
+Everything else is scanned: Check failures, Diff responses, gRPC errors (details and metadata), the
+decoded ``__provider``, the provider's stderr (warnings and logs), exception messages, the emulator's
+request log and its stderr, the User-Agent and the URLs.
+
+Each secret is looked for whole and as any 8-character piece, so a truncated secret is a leak too.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import traceback
+from collections import Counter
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Iterator, Mapping, Optional, Union
+
+import dill
+import grpc
+import pytest
+
+from agora_pulumi.client import AgoraClient, ClientConfig
+from agora_pulumi.emulator.testing import EmulatorHandle, running_emulator
+from agora_pulumi.engine_harness import ProviderServer
+from agora_pulumi.errors import AgoraError
+from agora_pulumi.provider import SnapshotSettingProvider
+from tests.support import APP_ID, clean_env, setting_inputs, stack_config
+
+from .helpers import check_raw, settle, stored_setting, struct_to_python, without_provider
+
+SECRETS: Mapping[str, str] = {
+    "customer secret": "CS-canary-Q7v2Lw9xKpT4",
+    "wrong customer secret": "CS-canary-Zt5Ly2Oi8uR1",
+    "access key 1": "AK-canary-Hn4Tz8Rb1cY6",
+    "secret key 1": "SK-canary-Mf6Yq3Ud5eJ0",
+    "access key 2": "AK-canary-Wp2Jx7Gs9aB3",
+    "secret key 2": "SK-canary-Vb8Nc1Ke4rD7",
+    "access key 3": "AK-canary-Lr3Fw6Pq0mS2",
+    "secret key 3": "SK-canary-Ge9Xh2Ty7vN5",
+}
+CUSTOMER_SECRET = SECRETS["customer secret"]
+WINDOW = 8
+SECRET_PATHS = {("storageConfig", "accessKey"), ("storageConfig", "secretKey")}
+ENTRY_POINT = "leak-scan"
+SETTING_ID = f"{APP_ID}/{ENTRY_POINT}/cn"
+
+
+def keys(n: int, **storage: Any) -> dict[str, Any]:
+    return {"vendor": 2.0, "region": 3.0, "bucket": "snapshots", "accessKey": SECRETS[f"access key {n}"],
+            "secretKey": SECRETS[f"secret key {n}"], **storage}
+
+
+class Scanner:
+    """Looks for every secret (whole, or any 8-character piece of it) in everything it is shown."""
+
+    def __init__(self) -> None:
+        self.sites: list[str] = []
+        self.leaks: list[str] = []
+        TALLY.append(self)
+
+    def text(self, site: str, text: Union[str, bytes, None]) -> None:
+        self.sites.append(site)
+        if text is None:
+            return
+        if isinstance(text, bytes):
+            text = text.decode("latin-1")
+        for name, secret in SECRETS.items():
+            for piece in [secret] + [secret[i:i + WINDOW] for i in range(len(secret) - WINDOW + 1)]:
+                if piece in text:
+                    at = text.index(piece)
+                    what = name if piece == secret else f"a piece of a secret ({piece!r})"
+                    self.leaks.append(f"{what} in {site}: ...{text[max(0, at - 40):at + 40]!r}...")
+                    return
+
+    def properties(self, site: str, props: Any, path: tuple[str, ...] = ()) -> None:
+        """A property map of a gRPC response: secrets only at the two marked paths; ``__provider`` decoded."""
+        if isinstance(props, Mapping):
+            for key, value in props.items():
+                self.text(f"{site} (property name {'.'.join((*path, key))})", key)
+                if key == "__provider" and not path:
+                    self.provider_blob(f"{site} __provider", value)
+                else:
+                    self.properties(site, value, (*path, key))
+        elif isinstance(props, list):
+            for item in props:
+                self.properties(site, item, path)
+        elif isinstance(props, str) and path not in SECRET_PATHS:
+            self.text(f"{site} {'.'.join(path)}", props)
+
+    def provider_blob(self, site: str, blob: str) -> None:
+        raw = base64.b64decode(blob)
+        self.text(f"{site} (decoded pickle)", raw)
+        self.text(f"{site} (unpickled repr)", repr(vars(dill.loads(raw))))  # noqa: S301 - our own blob
+
+    def rpc_error(self, site: str, err: grpc.RpcError) -> None:
+        self.text(f"{site}: gRPC error details", err.details())
+        self.text(f"{site}: gRPC error string", str(err))
+        self.text(f"{site}: gRPC error metadata", repr(err.trailing_metadata()) + repr(err.initial_metadata()))
+
+    def exception(self, site: str, exc: BaseException) -> None:
+        self.text(f"{site}: str", str(exc))
+        self.text(f"{site}: repr", repr(exc))
+        self.text(f"{site}: args", repr(exc.args))
+        self.text(f"{site}: traceback", "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+        self.text(f"{site}: attributes", repr(vars(exc)))
+
+    def emulator(self, site: str, emu: EmulatorHandle) -> None:
+        entries = emu.requests()
+        self.text(f"{site}: request log", json.dumps(entries, ensure_ascii=False))
+        for entry in entries:
+            self.text(f"{site}: URL", entry["path"])
+            self.text(f"{site}: User-Agent", entry["user_agent"])
+        self.text(f"{site}: stderr log", emu.stderr_text())
+
+    def assert_clean(self) -> None:
+        assert self.leaks == [], "secrets leaked:\n" + "\n".join(self.leaks)
+
+
+TALLY: list[Scanner] = []
+
+
+@pytest.fixture
+def scanner() -> Scanner:
+    return Scanner()
+
+
+@pytest.fixture(scope="module")
+def secret_emu() -> Iterator[EmulatorHandle]:
+    with running_emulator(customer_secret=CUSTOMER_SECRET) as handle:
+        yield handle
+
+
+def config_for(url: str, secret: str = CUSTOMER_SECRET) -> dict[str, str]:
+    return stack_config(url, **{"agora:customerSecret": secret, "agora:maxRetries": "2"})
+
+
+@contextmanager
+def server_for(url: str, secret: str = CUSTOMER_SECRET) -> Iterator[ProviderServer]:
+    """A provider process (one Pulumi command) configured for ``url``; its stderr stays readable after."""
+    with ProviderServer(env=clean_env()) as srv:
+        srv.configure(config_for(url, secret))
+        yield srv
+
+
+def test_full_lifecycle_leaks_no_secret(secret_emu: EmulatorHandle, scanner: Scanner) -> None:
+    emu = secret_emu
+    with server_for(emu.url) as up:  # `pulumi up`, then `pulumi refresh`, then a failing `pulumi up`
+        # check: a valid input, then invalid ones carrying the keys in every wrong way
+        response, inputs, failures = check_raw(up, setting_inputs(entryPoint=ENTRY_POINT, storageConfig=keys(1)))
+        assert failures == []
+        scanner.properties("Check response", struct_to_python(response.inputs))
+        for bad in (
+            keys(1, bucket="Bad_Bucket", secretKey=f" {SECRETS['secret key 1']} ", accessKey=f"{SECRETS['access key 1']}\n"),
+            keys(1, sk=SECRETS["secret key 1"], vendor=9.0),
+            SECRETS["secret key 1"],  # the key where the object belongs
+        ):
+            response, _, failures = check_raw(up, setting_inputs(entryPoint=ENTRY_POINT, storageConfig=bad))
+            assert failures
+            scanner.text("Check failures", repr(list(response.failures)))
+            scanner.properties("Check response (failed)", struct_to_python(response.inputs))
+
+        # create
+        id_, outs = up.create(inputs)
+        assert id_ == SETTING_ID
+        scanner.properties("Create response", outs)
+        outs = without_provider(outs)
+
+        # update of the keys: diff, then update
+        _, new_inputs, _ = check_raw(up, setting_inputs(entryPoint=ENTRY_POINT, storageConfig=keys(2)), olds=inputs)
+        diff = up.diff(SETTING_ID, outs, new_inputs)
+        scanner.text("Diff response", str(diff) + diff.SerializeToString().decode("latin-1"))
+        updated = up.update(SETTING_ID, outs, new_inputs)
+        scanner.properties("Update response", updated)
+        updated = without_provider(updated)
+        assert stored_setting(emu, ENTRY_POINT)["storageConfig"]["secretKey"] == SECRETS["secret key 2"]
+
+        # refresh
+        read_id, read_outs, read_inputs = up.read(SETTING_ID, updated)
+        assert read_id == SETTING_ID
+        scanner.properties("Read response", read_outs)
+        scanner.properties("Read response inputs", read_inputs)
+
+        # failed updates to keys 3: Agora says 400 (injected, and real validation), 401, then the network fails
+        _, failing_inputs, _ = check_raw(up, setting_inputs(entryPoint=ENTRY_POINT, storageConfig=keys(3)), olds=updated)
+        for site, faults, news in (
+            ("failed update 400", [{"status": 400}], failing_inputs),
+            ("failed update 400 from validation", [], {**failing_inputs, "snapshotInterval": 3.0}),
+            ("failed update 401", [{"status": 401}], failing_inputs),
+            ("failed update 500 x3", [{"status": 500}] * 3, failing_inputs),
+            ("failed update connection reset", [{"action": "reset"}] * 3, failing_inputs),
+        ):
+            emu.set_faults(queue=faults)
+            with pytest.raises(grpc.RpcError) as err:
+                up.update(SETTING_ID, updated, news)
+            scanner.rpc_error(site, err.value)
+        assert stored_setting(emu, ENTRY_POINT)["storageConfig"]["secretKey"] == SECRETS["secret key 2"]
+        emu.set_faults()
+
+        # a delete that rename safety skips: a warning on stderr
+        up.delete(SETTING_ID, updated)
+        assert "left enabled" in up.stderr_text()
+    scanner.text("provider stderr (up/refresh)", up.stderr_text())
+
+    with server_for(emu.url, SECRETS["wrong customer secret"]) as wrong:  # a real 401
+        with pytest.raises(grpc.RpcError) as err:
+            wrong.update(SETTING_ID, updated, failing_inputs)
+        assert "HTTP 401" in err.value.details()
+        scanner.rpc_error("failed update with a wrong customer secret", err.value)
+    scanner.text("provider stderr (wrong secret)", wrong.stderr_text())
+
+    with server_for(emu.url) as destroy:  # `pulumi destroy`
+        destroy.delete(SETTING_ID, updated)
+    scanner.text("provider stderr (destroy)", destroy.stderr_text())
+    assert stored_setting(emu, ENTRY_POINT)["enabled"] is False
+
+    requests = settle(emu, f"/v1/projects/{APP_ID}/fls/entry_points/{ENTRY_POINT}/settings/snapshot/regions/cn", 14)
+    assert {r["auth"] for r in requests} == {"ok", "bad"}
+    scanner.emulator("emulator", emu)
+    scanner.assert_clean()
+
+
+def test_configured_provider_state_is_never_pickled(scanner: Scanner) -> None:
+    """The provider holds nothing: even after configure() with secrets, its pickle carries none."""
+    from pulumi.dynamic import Config, ConfigureRequest
+    from pulumi.dynamic.dynamic import serialize_provider
+
+    provider = SnapshotSettingProvider()
+    raw = {"agora:customerId": "id", "agora:customerSecret": CUSTOMER_SECRET, "agora:endpoint": "http://127.0.0.1:9"}
+    provider.configure(ConfigureRequest(Config(raw_config=raw, project_name="p")))
+    provider._client()  # builds the client (and its session, which holds the credentials)
+    scanner.provider_blob("__provider of a configured provider", serialize_provider(provider))
+    scanner.text("ClientConfig repr", repr(ClientConfig("id", CUSTOMER_SECRET)))
+    scanner.assert_clean()
+
+
+# --- a hostile "Agora" that echoes everything it got back in its errors ------------------------------------
+
+
+class EchoHandler(BaseHTTPRequestHandler):
+    """Answers every request with an error whose message quotes the request body and the decoded
+    credentials (a secret straddling the client's 500-character cut), and whose request id is the customer
+    secret: the worst an endpoint, proxy or gateway could echo."""
+
+    status = 400
+
+    def _echo(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length).decode() if length else ""
+        auth = base64.b64decode(self.headers.get("Authorization", "Basic ").split(" ", 1)[1] or b"").decode()
+        secret = ""
+        if body:
+            secret = json.loads(body).get("storageConfig", {}).get("secretKey", "")
+        message = "x" * (500 - len(secret) // 2) + secret + f" body={body} auth={auth}"
+        payload = json.dumps({"message": message}).encode()
+        self.send_response(self.status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("X-Request-Id", auth.partition(":")[2])
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    do_GET = do_PATCH = _echo  # noqa: N815
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(params=[400, 401, 500], ids=lambda s: f"echo-{s}")
+def echo_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    handler = type("Echo", (EchoHandler,), {"status": request.param})
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_errors_redact_whatever_agora_echoes(echo_url: str, scanner: Scanner) -> None:
+    body = {"enabled": True, "storageConfig": keys(1, vendor=2, region=3)}
+    client = AgoraClient(ClientConfig("id", CUSTOMER_SECRET, endpoint=echo_url, max_retries=1, backoff_factor=0.01,
+                                      backoff_jitter=0))
+    for call in (lambda: client.patch_setting(APP_ID, "live", "cn", body), lambda: client.get_setting(APP_ID, "live", "cn")):
+        error: Optional[AgoraError] = None
+        try:
+            call()
+        except AgoraError as exc:
+            error = exc
+        assert error is not None
+        scanner.exception(f"client error from {echo_url}", error)
+        scanner.assert_clean()
+        assert "[redacted]" in str(error)  # what Agora said is kept, minus the secrets
+
+    with server_for(echo_url) as srv:
+        inputs = without_provider(srv.check(setting_inputs(entryPoint="echo", storageConfig=keys(1)))[0])
+        with pytest.raises(grpc.RpcError) as err:
+            srv.create(inputs)
+        scanner.rpc_error("create against an echoing endpoint", err.value)
+    scanner.text("provider stderr (echoing endpoint)", srv.stderr_text())
+    scanner.assert_clean()
+
+
+KINDS = (
+    "__provider", "Check failures", "Check response", "Diff response", "Create response", "Update response",
+    "Read response", "gRPC error", "provider stderr", "client error", "request log", "URL", "User-Agent",
+    "stderr log", "ClientConfig repr",
+)
+
+
+def test_the_scan_looked_everywhere() -> None:
+    """Runs last in this module: the scan covered every kind of site and found nothing."""
+    sites = [site for scan in TALLY for site in scan.sites]
+    leaks = [leak for scan in TALLY for leak in scan.leaks]
+    kinds = Counter(next((kind for kind in KINDS if kind in site), "other") for site in sites)
+    print(f"\nsecret-leak scan: {len(sites)} sites scanned, {len(leaks)} leaks; by kind: {dict(kinds)}")
+    assert len(TALLY) >= 5, "run the whole module"
+    assert set(kinds) == set(KINDS)
+    assert leaks == []
