@@ -451,6 +451,7 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
     _fault_label = ""
     _linger = False
     _dropped = False
+    _pending_record: Optional[dict[str, Any]] = None
 
     # --- connection lifecycle -----------------------------------------------------------------------
 
@@ -493,6 +494,7 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
         """The ``reset`` fault: abort the TCP connection (RST, no response), like a crashed proxy."""
         self.close_connection = True
         self._dropped = True
+        self._record_request()
         try:
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         except OSError:
@@ -510,6 +512,7 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
         self._started = time.monotonic()
         self._status = None
         self._fault_label = ""
+        self._pending_record = None
         self.command = None  # type: ignore[assignment]
         self.path = ""
         self.requestline = ""
@@ -584,6 +587,7 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
 
     def _send(self, response: Response) -> None:
         self._status = response.status
+        self._record_request()
         self.send_response(response.status)
         for name, value in response.headers:
             self.send_header(name, value)
@@ -639,6 +643,8 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
         return body
 
     def _reject(self, status: int, message: str, marker: Optional[str]) -> NoReturn:
+        if self._pending_record is not None:
+            self._pending_record["body"] = marker
         self.close_connection = True
         self._linger = status != 408
         self._try_send(error_response(status, message, self._request_id))
@@ -648,37 +654,46 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
 
     def _api(self, path: str) -> None:
         app = self.server.app
-        seq = app.requests.next_seq()
         method = self.command
         auth = app.api.authenticate(self.headers.get("Authorization"))
-        body: Optional[bytes] = None
-        body_marker: Any = None
+        # The log entry exists before any answer can leave; _send/_drop_connection record it (see
+        # _record_request), and the finally below records one that no answer reached.
+        self._pending_record = self._log_entry(app.requests.next_seq(), method, path, auth)
         try:
             try:
                 body = self._read_body()
-            except _BodyRejected as rejected:
-                body_marker = rejected.marker
+            except _BodyRejected:
                 return
-            body_marker = _logged_body(body)
+            self._pending_record["body"] = _logged_body(body)
             fault, self._fault_label, latency = app.faults.take(method)
+            self._pending_record["fault"] = self._fault_label or None
             if latency > 0:
                 time.sleep(latency)
             self._respond_api(method, path, auth, body, fault)
         finally:
-            app.requests.record(
-                {
-                    "seq": seq,
-                    "method": method,
-                    "path": path,
-                    "status": 0 if self._dropped else (self._status or 0),
-                    "request_id": self._request_id,
-                    "user_agent": self.headers.get("User-Agent"),
-                    "auth": auth,
-                    "body": body_marker,
-                    "fault": self._fault_label or None,
-                }
-            )
+            self._record_request()
             self._log_line()
+
+    def _log_entry(self, seq: int, method: str, path: str, auth: Any) -> dict[str, Any]:
+        return {
+            "seq": seq,
+            "method": method,
+            "path": path,
+            "status": 0,
+            "request_id": self._request_id,
+            "user_agent": self.headers.get("User-Agent"),
+            "auth": auth,
+            "body": None,
+            "fault": None,
+        }
+
+    def _record_request(self) -> None:
+        """Log the request *before* its answer leaves, so a client that has its answer always finds its
+        request in ``/_emulator/requests`` (and a reset right after cannot be overtaken by it)."""
+        entry, self._pending_record = self._pending_record, None
+        if entry is not None:
+            entry["status"] = 0 if self._dropped else (self._status or 0)
+            self.server.app.requests.record(entry)
 
     def _respond_api(
         self, method: str, path: str, auth: Any, body: bytes, fault: Optional[FaultItem]

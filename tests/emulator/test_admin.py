@@ -201,3 +201,14 @@ def test_handle_restart_in_process_keeps_port_and_db(tmp_path: Path) -> None:
         }
         assert emu.requests() == [], "the request log is not persisted"
         assert "PATCH" in emu.stderr_text()
+
+
+def test_an_answered_request_is_already_in_the_log(emu: EmulatorHandle, http: requests.Session) -> None:
+    """The entry is written before the answer leaves: a client that reads the log (or resets it) right
+    after its answer never misses its own request, nor sees it arrive after the reset."""
+    target = emu.url + settings_path()
+    for _ in range(100):
+        answer = http.get(target)
+        assert emu.api_requests()[-1]["request_id"] == answer.headers["X-Request-Id"]
+        emu.reset()
+        assert emu.api_requests() == []
