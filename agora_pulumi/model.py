@@ -140,7 +140,7 @@ def parse_setting_id(id_: str) -> Optional[tuple[str, str, str]]:
 # --- scalar coercion ------------------------------------------------------------------------------------
 
 
-def _as_int(value: Any) -> Optional[int]:
+def as_int(value: Any) -> Optional[int]:
     """Integers arrive from the engine as floats (30.0): accept integral numbers, never bools or strings."""
     if isinstance(value, bool):
         return None
@@ -272,7 +272,7 @@ def _check_storage(
     if is_unknown(raw_vendor):
         out["vendor"] = raw_vendor
     else:
-        code = _as_int(raw_vendor)
+        code = as_int(raw_vendor)
         allowed_vendors = ", ".join(f"{int(v)} ({n})" for v, n in VENDOR_NAMES.items())
         if code is None or code not in Vendor._value2member_map_:
             got = "nothing" if raw_vendor is None else repr(raw_vendor)
@@ -286,11 +286,11 @@ def _check_storage(
         out["region"] = raw_region
     elif vendor in VENDORS_WITHOUT_REGION:
         # The doc: Azure "does not need" a region and ignores one; it is neither sent nor stored.
-        if raw_region is not None and _as_int(raw_region) is None:
+        if raw_region is not None and as_int(raw_region) is None:
             failures.append(Failure("storageConfig.region", "is ignored for Microsoft Azure; leave it unset"))
         out["region"] = None
     elif vendor is not None:
-        code = _as_int(raw_region)
+        code = as_int(raw_region)
         if code is None or code not in STORAGE_REGIONS[vendor]:
             got = "nothing" if raw_region is None else repr(raw_region)
             failures.append(
@@ -302,7 +302,7 @@ def _check_storage(
         else:
             out["region"] = code
     else:
-        out["region"] = _as_int(raw_region) if _as_int(raw_region) is not None else raw_region
+        out["region"] = as_int(raw_region) if as_int(raw_region) is not None else raw_region
 
     raw_bucket = value.get("bucket")
     if is_unknown(raw_bucket):
@@ -381,7 +381,7 @@ def check_props(
     elif is_unknown(interval):
         out["snapshotInterval"] = interval
     else:
-        seconds = _as_int(interval)
+        seconds = as_int(interval)
         if seconds is None or not MIN_INTERVAL <= seconds <= MAX_INTERVAL:
             failures.append(
                 Failure(
@@ -509,9 +509,9 @@ def state_from_response(
         old = prev.get(key)
         return old if isinstance(old, bool) else default
 
-    interval = _as_int(body.get("snapshotInterval"))
+    interval = as_int(body.get("snapshotInterval"))
     if interval is None:
-        interval = _as_int(prev.get("snapshotInterval"))
+        interval = as_int(prev.get("snapshotInterval"))
     state: dict[str, Any] = {
         "appId": app_id,
         "entryPoint": entry_point,
@@ -525,12 +525,12 @@ def state_from_response(
     if isinstance(storage, Mapping):
         old_storage = prev.get("storageConfig")
         old = old_storage if isinstance(old_storage, Mapping) else {}
-        vendor = _as_int(storage.get("vendor"))
+        vendor = as_int(storage.get("vendor"))
         if vendor is None:
-            vendor = _as_int(old.get("vendor"))
-        storage_region = _as_int(storage.get("region"))
+            vendor = as_int(old.get("vendor"))
+        storage_region = as_int(storage.get("region"))
         if storage_region is None:
-            storage_region = _as_int(old.get("region"))
+            storage_region = as_int(old.get("region"))
         if vendor is not None and vendor in Vendor._value2member_map_ and Vendor(vendor) in VENDORS_WITHOUT_REGION:
             storage_region = None
         bucket = storage.get("bucket") if isinstance(storage.get("bucket"), str) else old.get("bucket")

@@ -37,6 +37,7 @@ from pulumi.runtime import rpc
 from .client import DEFAULT_ENDPOINT, AgoraClient, ClientConfig
 from .errors import AgoraError, ConfigurationError, NotFoundError
 from .model import (
+    Setting,
     check_props,
     diff_props,
     parse_setting_id,
@@ -196,23 +197,22 @@ class SnapshotSettingProvider(ResourceProvider):
 
     # --- one request each ------------------------------------------------------------------------------
 
-    def create(self, props: dict[str, Any]) -> CreateResult:
+    def _write(self, props: dict[str, Any], doing: str) -> Setting:
+        """One PATCH with the full desired body; the id is then owned by this deployment (see ``_WRITTEN``)."""
         setting = setting_from_props(_plain(props))
         try:
             self._client().patch_setting(setting.app_id, setting.entry_point, setting.region, setting.to_body())
         except AgoraError as exc:
-            raise SnapshotSettingError(f"Creating snapshot setting {setting.id} failed. {exc}") from None
+            raise SnapshotSettingError(f"{doing} snapshot setting {setting.id} failed. {exc}") from None
         _claim(setting.id)
+        return setting
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        setting = self._write(props, "Creating")
         return CreateResult(setting.id, setting.to_state())
 
     def update(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> UpdateResult:
-        setting = setting_from_props(_plain(_news))
-        try:
-            self._client().patch_setting(setting.app_id, setting.entry_point, setting.region, setting.to_body())
-        except AgoraError as exc:
-            raise SnapshotSettingError(f"Updating snapshot setting {setting.id} failed. {exc}") from None
-        _claim(setting.id)
-        return UpdateResult(setting.to_state())
+        return UpdateResult(self._write(_news, "Updating").to_state())
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         previous = _plain(props)

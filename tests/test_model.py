@@ -8,6 +8,7 @@ import pytest
 
 from agora_pulumi import model
 from agora_pulumi.regions import STORAGE_REGIONS, Vendor, geography, region_codes
+from tests.support import setting_inputs
 
 UNKNOWN = object()
 
@@ -17,23 +18,8 @@ def is_unknown(value: Any) -> bool:
 
 
 def valid(**overrides: Any) -> dict[str, Any]:
-    props: dict[str, Any] = {
-        "appId": "0123456789abcdef",
-        "entryPoint": "live",
-        "region": "cn",
-        "enabled": True,
-        "snapshotInterval": 30.0,
-        "enableModeration": True,
-        "storageConfig": {
-            "vendor": 2.0,
-            "region": 3.0,
-            "bucket": "snapshots",
-            "accessKey": "AKIDexample",
-            "secretKey": "SKexample",
-        },
-    }
-    props.update(overrides)
-    return props
+    """The issue's example as the engine sends it (numbers as floats)."""
+    return setting_inputs(**overrides)
 
 
 def failures(props: dict[str, Any], olds: dict[str, Any] | None = None) -> dict[str, str]:
@@ -213,7 +199,7 @@ def test_read_tolerates_missing_fields_and_keeps_known_keys() -> None:
     rotated = {**doc_example, "storageConfig": {**doc_example["storageConfig"], "secretKey": "rotated-elsewhere"}}
     state = model.state_from_response("0123456789abcdef", "live", "cn", rotated, previous)
     assert state["storageConfig"]["secretKey"] == "rotated-elsewhere"
-    assert state["storageConfig"]["accessKey"] == "AKIDexample"
+    assert state["storageConfig"]["accessKey"] == "AK-test-0001"
     bare = model.state_from_response("0123456789abcdef", "live", "cn", {}, None)
     assert bare["enabled"] is False and bare["snapshotInterval"] == 10 and bare["storageConfig"] is None
 

@@ -62,6 +62,7 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UnknownValueError
 
 from agora_pulumi import regions
+from agora_pulumi.model import as_int
 
 SNAPSHOT_SETTING_TYPE: Final = "pulumi-python:dynamic/agora:SnapshotSetting"
 """The engine type of ``agora_pulumi.SnapshotSetting`` (a dynamic resource, module ``agora``)."""
@@ -169,17 +170,6 @@ def _walk(reads: _Reads, value: Any, path: Path = ()) -> Iterator[tuple[Path, An
 
 def _dotted(path: Path) -> str:
     return ".".join(path)
-
-
-def _as_int(value: Any) -> Optional[int]:
-    """An integral number as ``int`` (the wire sends ``30.0``), else ``None``; booleans are not numbers."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return None
 
 
 def _is_setting(args: Union[ResourceValidationArgs, PolicyResource]) -> bool:
@@ -513,11 +503,11 @@ def validate_storage_in_push_region(args: ResourceValidationArgs, report_violati
         return
     with _reading() as reads:
         # Vendor first: for Azure neither region matters, so an unknown one must not cost an advisory.
-        vendor = _vendor(_as_int(reads.at(args.props, (STORAGE_CONFIG, "vendor"))))
+        vendor = _vendor(as_int(reads.at(args.props, (STORAGE_CONFIG, "vendor"))))
         if vendor is None or vendor in regions.VENDORS_WITHOUT_REGION:
             return
         push = reads.get(args.props, "region")
-        code = _as_int(reads.at(args.props, (STORAGE_CONFIG, "region")))
+        code = as_int(reads.at(args.props, (STORAGE_CONFIG, "region")))
         if not isinstance(push, str) or code is None or code not in regions.STORAGE_REGIONS[vendor]:
             return
         push = push.lower()
@@ -591,11 +581,11 @@ def _config_ints(config: Mapping[str, Any], key: str, default: list[int]) -> lis
     raw = config.get(key)
     if not isinstance(raw, Sequence) or isinstance(raw, str):
         return default
-    return [n for n in (_as_int(item) for item in raw) if n is not None]
+    return [n for n in (as_int(item) for item in raw) if n is not None]
 
 
 def _config_int(config: Mapping[str, Any], key: str, default: int) -> int:
-    value = _as_int(config.get(key))
+    value = as_int(config.get(key))
     return default if value is None else value
 
 
@@ -605,7 +595,7 @@ def validate_allowed_vendors(args: ResourceValidationArgs, report_violation: Rep
         return
     allowed = _config_ints(args.get_config(), "allowedVendors", _ALL_VENDOR_CODES)
     with _reading() as reads:
-        code = _as_int(reads.at(args.props, (STORAGE_CONFIG, "vendor")))
+        code = as_int(reads.at(args.props, (STORAGE_CONFIG, "vendor")))
         vendor = _vendor(code)
         if vendor is None or int(vendor) in allowed:
             return
@@ -662,7 +652,7 @@ def validate_interval_bounds(args: ResourceValidationArgs, report_violation: Rep
         raw = reads.get(args.props, "snapshotInterval")
         if raw is UNKNOWN:
             return
-        interval = regions.DEFAULT_INTERVAL if raw is MISSING else _as_int(raw)
+        interval = regions.DEFAULT_INTERVAL if raw is MISSING else as_int(raw)
         if interval is None or low <= interval <= high:
             return
         shown = f"not set, so Agora uses {interval}s" if raw is MISSING else f"{interval}s"
