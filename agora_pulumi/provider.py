@@ -15,6 +15,7 @@ HTTP request → outputs. ``check`` and ``diff`` never do HTTP, so previews cost
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import threading
@@ -72,16 +73,19 @@ def _plain(value: Any) -> Any:
 
 
 def _number(kind: Callable[[str], Union[int, float]]) -> Callable[[str, Any], Union[int, float]]:
+    """A parser for a numeric setting. Values arrive as strings ("5") or, from typed YAML config, as
+    numbers (5.0 after the trip through protobuf), so both spellings of a whole number are accepted."""
+
     def parse(key: str, raw: Any) -> Union[int, float]:
         try:
-            value = kind(str(raw).strip())
+            number = float(str(raw).strip())
         except ValueError:
-            raise ConfigurationError(
-                f"{key} must be a number, got {raw!r}: `pulumi config set {key} <number>`."
-            ) from None
-        if value < 0:
-            raise ConfigurationError(f"{key} must not be negative, got {raw!r}.")
-        return value
+            number = math.nan
+        whole = kind is not int or number.is_integer()
+        if not math.isfinite(number) or number < 0 or not whole:
+            what = "a whole number >= 0" if kind is int else "a number >= 0"
+            raise ConfigurationError(f"{key} must be {what}, got {raw!r}: `pulumi config set {key} <number>`.")
+        return int(number) if kind is int else number
 
     return parse
 

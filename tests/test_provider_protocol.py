@@ -14,7 +14,7 @@ from pulumi.runtime.proto import provider_pb2
 
 from agora_pulumi import __version__
 from agora_pulumi.emulator.testing import EmulatorHandle, running_emulator
-from agora_pulumi.engine_harness import UNKNOWN, ProviderServer
+from agora_pulumi.engine_harness import UNKNOWN, ProviderServer, to_struct
 from tests.support import APP_ID, clean_env, setting_inputs, stack_config
 
 SETTING_ID = f"{APP_ID}/live/cn"
@@ -249,3 +249,27 @@ def test_plain_http_to_a_remote_endpoint_is_refused(emu: EmulatorHandle) -> None
         with pytest.raises(grpc.RpcError) as err:
             srv.create(without_provider(inputs))
         assert "agora:endpoint" in err.value.details() and "https" in err.value.details()
+
+
+@pytest.mark.parametrize("max_retries", ["2", 2.0, "2.0"])
+def test_numeric_settings_accept_strings_and_typed_yaml_numbers(emu: EmulatorHandle, max_retries: object) -> None:
+    with ProviderServer(env=clean_env()) as srv:
+        config: dict[str, Any] = {**stack_config(emu.url), "agora:maxRetries": max_retries}
+        srv.stub.Configure(provider_pb2.ConfigureRequest(args=to_struct(config), acceptSecrets=True))
+        emu.set_faults(queue=[{"status": 503}] * 3)
+        inputs, _ = srv.check(setting_inputs())
+        with pytest.raises(grpc.RpcError) as err:
+            srv.create(without_provider(inputs))
+        assert "after 3 attempts" in err.value.details()
+
+
+@pytest.mark.parametrize("bad", ["two", "-1", "2.5"])
+def test_bad_numeric_setting_names_the_key(emu: EmulatorHandle, bad: str) -> None:
+    with ProviderServer(env=clean_env()) as srv:
+        srv.configure(stack_config(emu.url, **{"agora:maxRetries": bad}))
+        inputs, failures = srv.check(setting_inputs())
+        assert failures == []  # preview never needs the provider config
+        with pytest.raises(grpc.RpcError) as err:
+            srv.create(without_provider(inputs))
+        assert "agora:maxRetries must be a whole number >= 0" in err.value.details()
+        assert emu.api_requests() == []
