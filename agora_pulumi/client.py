@@ -80,16 +80,24 @@ class ClientConfig:
             raise ConfigurationError(
                 f"agora:endpoint must be an http(s) URL such as {DEFAULT_ENDPOINT}; got {self.endpoint!r}."
             )
-        if parts.scheme == "http" and parts.hostname not in _LOOPBACK_HOSTS and not parts.hostname.startswith("127."):
+        if parts.scheme == "http" and not self.is_loopback:
             raise ConfigurationError(
                 f"agora:endpoint {self.endpoint!r} is plain http to another machine, which would send the customer "
                 "secret unencrypted: use https (plain http is allowed only for a local emulator on 127.0.0.1)."
             )
-        if self.max_retries < 0 or self.read_timeout <= 0 or self.connect_timeout <= 0:
-            raise ConfigurationError(
-                "agora:maxRetries must be >= 0 and agora:timeoutSeconds > 0 "
-                f"(got {self.max_retries} and {self.read_timeout})."
-            )
+        for key, value, minimum in (
+            ("agora:maxRetries", self.max_retries, 0),
+            ("agora:timeoutSeconds", self.read_timeout, None),
+            ("agora:connectTimeoutSeconds", self.connect_timeout, None),
+        ):
+            if (minimum is not None and value < minimum) or (minimum is None and value <= 0):
+                bound = f">= {minimum}" if minimum is not None else "> 0"
+                raise ConfigurationError(f"{key} must be {bound}, got {value:g}: `pulumi config set {key} <number>`.")
+
+    @property
+    def is_loopback(self) -> bool:
+        host = urlsplit(self.endpoint).hostname or ""
+        return host in _LOOPBACK_HOSTS or host.startswith("127.")
 
 
 class AgoraRetry(Retry):
@@ -210,8 +218,11 @@ class AgoraClient:
         session.auth = (config.customer_id, config.customer_secret)
         session.headers["User-Agent"] = USER_AGENT
         session.headers["Accept"] = "application/json"
-        # Never pick up credentials from ~/.netrc or proxies from the environment silently changing auth.
-        session.trust_env = False
+        # The environment's proxy and CA settings (HTTPS_PROXY, REQUESTS_CA_BUNDLE) are honoured: corporate
+        # egress needs them. A loopback endpoint (the emulator) is never sent through a proxy.
+        self._proxies: Optional[dict[str, Optional[str]]] = (
+            {"http": None, "https": None} if config.is_loopback else None
+        )
         adapter = HTTPAdapter(
             max_retries=build_retry(config), pool_connections=1, pool_maxsize=config.pool_size
         )
@@ -252,6 +263,7 @@ class AgoraClient:
                 data=data,
                 headers=headers,
                 timeout=(self.config.connect_timeout, self.config.read_timeout),
+                proxies=self._proxies,  # type: ignore[arg-type]  # None values mean "no proxy" to requests
                 allow_redirects=False,
             )
         except requests.exceptions.RequestException as exc:

@@ -67,7 +67,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional, Sequence
 
-from .model import bucket_problem
+from .model import PATH_SEGMENT, bucket_problem
 from .regions import (
     DEFAULT_INTERVAL,
     MAX_INTERVAL,
@@ -106,8 +106,6 @@ BUILTIN_DEFAULTS: Mapping[str, Any] = {
 drifted interval is detected even when the config never mentioned one. 10 and false are the doc's defaults;
 ``enabled: true`` because listing an entry point in a snapshot fleet means wanting snapshots."""
 
-# The characters Agora's URL path cannot carry in a segment, matching the provider's own check.
-_PATH_SEGMENT = re.compile(r"^[^\s/\\?#%]+$")
 # Config path components that ``pulumi config set --path`` accepts unquoted.
 _PLAIN_PATH_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 _MAX_LISTED = 5
@@ -232,6 +230,14 @@ def _got(value: Any) -> str:
     return f"got {_type_name(value)}"
 
 
+def _got_opaque(value: Any) -> str:
+    """``_got`` for values under ``storageProfiles``: a string there may be a key set at the wrong path
+    (``--path storageProfiles.s3-eu`` without ``.accessKey``), so only its length is shown."""
+    if isinstance(value, str):
+        return f"got a string of {len(value)} character{'' if len(value) == 1 else 's'}"
+    return _got(value)
+
+
 def _looks_typed(value: str) -> bool:
     return value.strip().lower() in ("true", "false") or value.strip().lstrip("-").isdigit()
 
@@ -270,9 +276,9 @@ def _segment(value: Any, path: str, what: str, problems: _Problems) -> Optional[
     if not isinstance(value, str) or not value.strip():
         problems.add(path, f"must be a non-empty string (the {what}), {_got(value)}")
         return None
-    if not _PATH_SEGMENT.match(value) or value in (".", ".."):
+    if not PATH_SEGMENT.match(value) or value in (".", ".."):
         problems.add(
-            path, f"{json.dumps(value)} cannot be part of Agora's URL path: remove whitespace and / \\ ? # %"
+            path, f"{json.dumps(value)} cannot be part of Agora's URL path: remove whitespace, control characters and / \\ ? # %"
         )
         return None
     return value
@@ -379,7 +385,7 @@ def _overrides(
 
 def _profile(name: str, value: Any, path: str, problems: _Problems) -> Optional[StorageProfile]:
     if not isinstance(value, Mapping):
-        problems.add(path, f"must be an object with {', '.join(_PROFILE_KEYS)}, {_got(value)}")
+        problems.add(path, f"must be an object with {', '.join(_PROFILE_KEYS)}, {_got_opaque(value)}")
         return None
     _check_keys(value, _PROFILE_KEYS, path, problems)
     before = len(problems.items)
@@ -390,7 +396,7 @@ def _profile(name: str, value: Any, path: str, problems: _Problems) -> Optional[
         vendor = Vendor(raw_vendor)
     else:
         allowed = ", ".join(f"{int(v)} ({n})" for v, n in VENDOR_NAMES.items())
-        got = "it is missing" if "vendor" not in value else _got(raw_vendor)
+        got = "it is missing" if "vendor" not in value else _got_opaque(raw_vendor)
         problems.add(key_path(path, "vendor"), f"must be one of {allowed}; {got}")
 
     region: Optional[int] = None
@@ -405,7 +411,7 @@ def _profile(name: str, value: Any, path: str, problems: _Problems) -> Optional[
         if _is_int(raw_region) and raw_region in STORAGE_REGIONS[vendor]:
             region = raw_region
         else:
-            got = "it is missing" if "region" not in value else _got(raw_region)
+            got = "it is missing" if "region" not in value else _got_opaque(raw_region)
             problems.add(
                 region_path,
                 f"must be a region code of {VENDOR_NAMES[vendor]}: {describe_regions(vendor)}; {got}",
@@ -413,7 +419,7 @@ def _profile(name: str, value: Any, path: str, problems: _Problems) -> Optional[
 
     bucket = value.get("bucket")
     if not isinstance(bucket, str) or not bucket.strip():
-        problems.add(key_path(path, "bucket"), f"must be a non-empty bucket name, {_got(bucket)}")
+        problems.add(key_path(path, "bucket"), f"must be a non-empty bucket name, {_got_opaque(bucket)}")
     elif vendor is not None:
         # The provider's own rule, so a bad bucket is listed here, before any resource, not at check time.
         problem = bucket_problem(vendor, bucket)
@@ -456,7 +462,7 @@ def _profiles(value: Any, problems: _Problems) -> dict[str, Optional[StorageProf
     if value is None:
         return {}
     if not isinstance(value, Mapping):
-        problems.add("storageProfiles", f"must be an object of named storage profiles, {_got(value)}")
+        problems.add("storageProfiles", f"must be an object of named storage profiles, {_got_opaque(value)}")
         return {}
     out: dict[str, Optional[StorageProfile]] = {}
     for name, body in value.items():

@@ -167,7 +167,7 @@ def _type_name(value: Any) -> str:
     return type(value).__name__
 
 
-_PATH_SEGMENT = re.compile(r"\A[^\s/\\?#%\x00-\x1f\x7f]+\Z")  # \Z: "$" would accept a trailing newline
+PATH_SEGMENT = re.compile(r"\A[^\s/\\?#%\x00-\x1f\x7f]+\Z")  # \Z: "$" would accept a trailing newline
 
 
 def _check_path_segment(name: str, value: Any, out: dict[str, Any], failures: list[Failure]) -> None:
@@ -176,7 +176,7 @@ def _check_path_segment(name: str, value: Any, out: dict[str, Any], failures: li
         failures.append(Failure(name, f"is required: set {python_name} to the {_SEGMENT_WHAT[name]}"))
     elif not isinstance(value, str) or not value.strip():
         failures.append(Failure(name, f"must be a non-empty string (the {_SEGMENT_WHAT[name]}), got {_type_name(value)}"))
-    elif not _PATH_SEGMENT.match(value) or value in (".", ".."):
+    elif not PATH_SEGMENT.match(value) or value in (".", ".."):
         failures.append(
             Failure(
                 name,
@@ -207,12 +207,16 @@ def _is_ip(value: str) -> bool:
 
 
 def bucket_problem(vendor: Vendor, bucket: str) -> Optional[str]:
-    """Why ``bucket`` breaks the vendor's naming rules, or ``None``. The doc defers to each vendor's rules."""
+    """Why ``bucket`` breaks the vendor's naming rules, or ``None``. The doc defers to each vendor's rules.
+
+    The reason does not repeat the value: a "bucket" that breaks the rules may be a key pasted into the
+    wrong field.
+    """
     name = VENDOR_NAMES[vendor]
     if vendor is Vendor.TENCENT:
         if not (1 <= len(bucket) <= 60) or not _COS_BUCKET.match(bucket):
             return (
-                f"{bucket!r} is not a valid {name} bucket: use the full name '<name>-<APPID>' "
+                f"is not a valid {name} bucket name: use the full name '<name>-<APPID>' "
                 "(lowercase letters, digits and hyphens, e.g. 'snapshots-1250000000'), at most 60 characters"
             )
         return None
@@ -227,7 +231,7 @@ def bucket_problem(vendor: Vendor, bucket: str) -> Optional[str]:
         )
         if not ok:
             return (
-                f"{bucket!r} is not a valid {name} bucket: 3-63 lowercase letters, digits, dots and hyphens, "
+                f"is not a valid {name} bucket name: 3-63 lowercase letters, digits, dots and hyphens, "
                 "starting and ending with a letter or digit, not an IP address, no '..'"
             )
         return None
@@ -239,7 +243,7 @@ def bucket_problem(vendor: Vendor, bucket: str) -> Optional[str]:
     if not ok:
         extra = ", no consecutive hyphens" if vendor is Vendor.AZURE else ""
         return (
-            f"{bucket!r} is not a valid {name} bucket: 3-63 lowercase letters, digits and hyphens, "
+            f"is not a valid {name} bucket name: 3-63 lowercase letters, digits and hyphens, "
             f"starting and ending with a letter or digit{extra}"
         )
     return None
@@ -404,7 +408,10 @@ def check_props(
     storage = news.get("storageConfig")
     if storage is None:
         out["storageConfig"] = None
-        if olds is not None and olds.get("storageConfig") is not None:
+        same_setting = olds is not None and all(
+            str(olds.get(k, "")).lower() == str(out.get(k, "")).lower() for k in IDENTITY_PROPS
+        )
+        if same_setting and olds is not None and olds.get("storageConfig") is not None:
             failures.append(
                 Failure(
                     "storageConfig",
@@ -487,6 +494,11 @@ def _readable_key(value: Any) -> bool:
     return isinstance(value, str) and bool(value) and not _MASKED.search(value)
 
 
+def has_unmanaged_storage(body: Mapping[str, Any], previous: Optional[Mapping[str, Any]]) -> bool:
+    """Agora holds a storage config that the resource's state does not."""
+    return isinstance(body.get("storageConfig"), Mapping) and not (previous or {}).get("storageConfig")
+
+
 def state_from_response(
     app_id: str,
     entry_point: str,
@@ -497,8 +509,10 @@ def state_from_response(
     """The resource state after a GET, tolerant of missing fields.
 
     A field Agora leaves out (the doc's own example omits ``bucket``) keeps its previous value. Keys read
-    back replace the known ones only when they are real and different; when the previous state had no
-    storage config at all, keys are not pulled into state (Pulumi never held them, so they stay at Agora).
+    back replace the known ones only when they are real and different. A storage config the resource does
+    not manage (set in the console while state has none) is not pulled into state: its keys were never
+    Pulumi's, and since PATCH cannot clear it, the code could never converge to "none" anyway. The provider
+    warns about it instead (:func:`has_unmanaged_storage`).
     """
     prev = previous or {}
 
@@ -522,9 +536,9 @@ def state_from_response(
         "storageConfig": None,
     }
     storage = body.get("storageConfig")
-    if isinstance(storage, Mapping):
-        old_storage = prev.get("storageConfig")
-        old = old_storage if isinstance(old_storage, Mapping) else {}
+    old_storage = prev.get("storageConfig")
+    if isinstance(storage, Mapping) and isinstance(old_storage, Mapping):
+        old = old_storage
         vendor = as_int(storage.get("vendor"))
         if vendor is None:
             vendor = as_int(old.get("vendor"))
@@ -538,9 +552,7 @@ def state_from_response(
         for key in SECRET_STORAGE_PROPS:
             read_back = storage.get(key)
             known = old.get(key)
-            if not old_storage:
-                new_storage[key] = None
-            elif _readable_key(read_back) and read_back != known:
+            if _readable_key(read_back) and read_back != known:
                 new_storage[key] = read_back
             else:
                 new_storage[key] = known

@@ -41,6 +41,7 @@ from .model import (
     Setting,
     check_props,
     diff_props,
+    has_unmanaged_storage,
     parse_setting_id,
     setting_from_props,
     setting_id,
@@ -231,6 +232,12 @@ class SnapshotSettingProvider(ResourceProvider):
             return ReadResult("", {})
         except AgoraError as exc:
             raise SnapshotSettingError(f"Reading snapshot setting {id_} failed. {exc}") from None
+        if has_unmanaged_storage(body, previous):
+            _warn(
+                f"Agora holds a storage config for snapshot setting {setting_id(*ident)} that this resource does "
+                "not manage (set outside Pulumi); it is left out of state and stays in effect at Agora. Declare "
+                "storage_config on the resource to manage it."
+            )
         state = state_from_response(*ident, body, previous or None)
         return ReadResult(setting_id(*ident), state, dict(state))
 

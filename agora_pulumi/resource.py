@@ -168,6 +168,17 @@ class SnapshotSetting(pulumi.dynamic.Resource, module="agora", name="SnapshotSet
         enable_moderation: Optional[pulumi.Input[bool]] = None,
         storage_config: Optional[StorageConfigInput] = None,
     ) -> None:
+        keywords = (app_id, entry_point, region, enabled, snapshot_interval, enable_moderation, storage_config)
+        if args is not None and not isinstance(args, SnapshotSettingArgs):
+            raise TypeError(
+                f"SnapshotSetting({resource_name!r}, ...): the second argument must be a SnapshotSettingArgs, "
+                f"got {type(args).__name__}; pass options as opts=pulumi.ResourceOptions(...)"
+            )
+        if args is not None and any(value is not None for value in keywords):
+            raise TypeError(
+                f"SnapshotSetting({resource_name!r}, ...): give the inputs either as a SnapshotSettingArgs or as "
+                "keyword arguments, not both"
+            )
         if args is None:
             args = SnapshotSettingArgs(
                 app_id=app_id,  # type: ignore[arg-type]  # check() names any missing required input

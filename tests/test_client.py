@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 import time
 
 import pytest
@@ -135,7 +136,9 @@ def test_redact_replaces_every_secret() -> None:
         ({"customer_secret": ""}, "--secret agora:customerSecret"),
         ({"endpoint": "ftp://x"}, "agora:endpoint"),
         ({"endpoint": "http://api.agora.io"}, "https"),
-        ({"max_retries": -1}, "agora:maxRetries"),
+        ({"max_retries": -1}, "agora:maxRetries must be >= 0, got -1"),
+        ({"connect_timeout": 0}, "agora:connectTimeoutSeconds must be > 0, got 0"),
+        ({"read_timeout": 0}, "agora:timeoutSeconds must be > 0, got 0"),
     ],
 )
 def test_bad_configuration_is_a_clear_error(fields: dict[str, object], words: str) -> None:
@@ -150,3 +153,41 @@ def test_worst_case_bound_is_computable_from_the_config() -> None:
     config = ClientConfig("id", "s", max_retries=2, connect_timeout=1, read_timeout=2, backoff_max=4,
                           max_retry_after=5)
     assert worst_case_seconds(config) == 3 * 3 + 2 * 5
+
+
+def test_loopback_endpoint_bypasses_proxies_from_the_environment(
+    emu: EmulatorHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens on the discard port
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
+    client(emu.url).patch_setting(APP_ID, "live", "cn", BODY)
+    assert emu.stored(APP_ID, "live", "cn")["enabled"] is True
+
+
+def test_remote_endpoint_goes_through_the_environments_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Corporate egress: HTTPS_PROXY is honoured (the proxy here records the CONNECT line and hangs up)."""
+    received: list[bytes] = []
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(4)
+        listener.settimeout(10)
+
+        def proxy() -> None:
+            for _ in range(2):
+                try:
+                    conn, _ = listener.accept()
+                except OSError:
+                    return
+                with conn:
+                    received.append(conn.recv(4096))
+
+        thread = threading.Thread(target=proxy, daemon=True)
+        thread.start()
+        monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{listener.getsockname()[1]}")
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        with pytest.raises(errors.TransportError):
+            client("https://api.agora.example", max_retries=1).get_setting(APP_ID, "live", "cn")
+        thread.join(timeout=10)
+    assert received and received[0].startswith(b"CONNECT api.agora.example:443")
+    assert DEFAULT_CUSTOMER_SECRET.encode() not in b"".join(received)

@@ -204,11 +204,21 @@ def test_read_tolerates_missing_fields_and_keeps_known_keys() -> None:
     assert bare["enabled"] is False and bare["snapshotInterval"] == 10 and bare["storageConfig"] is None
 
 
-def test_read_never_pulls_keys_pulumi_never_had_into_state() -> None:
+def test_read_leaves_storage_the_resource_does_not_manage_out_of_state() -> None:
     previous = model.setting_from_props(checked(storageConfig=None)).to_state()
     remote = {"enabled": True, "storageConfig": {"vendor": 2, "region": 3, "bucket": "b", "accessKey": "AK", "secretKey": "SK"}}
     state = model.state_from_response("0123456789abcdef", "live", "cn", remote, previous)
-    assert state["storageConfig"] == {"vendor": 2, "region": 3, "bucket": "b", "accessKey": None, "secretKey": None}
+    assert state["storageConfig"] is None
+    assert model.has_unmanaged_storage(remote, previous)
+    # ... so the unchanged program neither shows a diff nor trips the "cannot be removed" rule.
+    assert model.diff_props(state, valid(storageConfig=None)) == ([], [])
+    assert failures(valid(storageConfig=None), olds=state) == {}
+    assert not model.has_unmanaged_storage(remote, model.setting_from_props(checked()).to_state())
+
+
+def test_dropping_storage_while_moving_to_another_setting_is_allowed() -> None:
+    found = failures(valid(storageConfig=None, entryPoint="other"), olds=checked())
+    assert found == {}
 
 
 def test_setting_id_round_trip() -> None:

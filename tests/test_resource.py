@@ -155,3 +155,12 @@ def test_serialised_provider_holds_no_credential(monitor: RecordingMonitor, monk
         assert type(dill.loads(raw)) is SnapshotSettingProvider
 
     return setting.urn.apply(verify)
+
+
+def test_misplaced_arguments_are_a_clear_type_error(monitor: RecordingMonitor) -> None:
+    with pytest.raises(TypeError, match="opts=pulumi.ResourceOptions"):
+        SnapshotSetting("x", pulumi.ResourceOptions(), app_id="a")  # type: ignore[arg-type]
+    args = SnapshotSettingArgs(app_id="a", entry_point="live", region="cn", enabled=True)
+    with pytest.raises(TypeError, match="not both"):
+        SnapshotSetting("y", args, region="eu")
+    assert monitor.requests == []

@@ -137,7 +137,7 @@ def test_every_problem_is_listed_once_in_one_error() -> None:
         "(allowed: vendor, region, bucket, accessKey, secretKey)",
         "storageProfiles.bad.vendor: must be one of 0 (Qiniu Cloud), 1 (Amazon S3), 2 (Aliyun OSS), "
         "3 (Tencent Cloud COS), 4 (Kingsoft Cloud KS3), 5 (Microsoft Azure); got true",
-        'storageProfiles.bad.bucket: must be a non-empty bucket name, got " "',
+        'storageProfiles.bad.bucket: must be a non-empty bucket name, got a string of 1 character',
         "storageProfiles.bad.accessKey: is empty; "
         "set it with `pulumi config set --secret --path 'storageProfiles.bad.accessKey' <value>`",
         "storageProfiles.bad.secretKey: must be a string (an integer given); "
@@ -145,7 +145,7 @@ def test_every_problem_is_listed_once_in_one_error() -> None:
         "defaults.snapshotInterval: must be an integer in [5, 300], got true",
         "defaults.overrides.xx: must be a push region: cn (mainland China), ap (Asia Pacific), "
         'na (North America), eu (Europe); got "xx"',
-        'entryPoints[1].name: "two words" cannot be part of Agora\'s URL path: remove whitespace and / \\ ? # %',
+        'entryPoints[1].name: "two words" cannot be part of Agora\'s URL path: remove whitespace, control characters and / \\ ? # %',
         "entryPoints[2].regions[1]: 'eu' is listed twice",
         "entryPoints[2].regions[2]: must be a push region: cn (mainland China), ap (Asia Pacific), "
         'na (North America), eu (Europe); got "moon"',
@@ -244,7 +244,7 @@ def test_top_level_shapes() -> None:
     with pytest.raises(FleetConfigError) as info:
         parse_fleet([], "x", {"name": "a"})
     assert info.value.errors == [
-        'storageProfiles: must be an object of named storage profiles, got "x"',
+        'storageProfiles: must be an object of named storage profiles, got a string of 1 character',
         "defaults: must be an object, got a list",
         "entryPoints: must be a list of entry points, got an object",
     ]
@@ -273,3 +273,17 @@ def test_bucket_names_follow_the_vendors_rules_before_any_resource() -> None:
         "storageProfiles.s3-eu.bucket",
     ]
     assert "<name>-<APPID>" in found[0] and "lowercase" in found[1]
+
+
+@pytest.mark.parametrize("name", ["live\n", "ev\x01x"])
+def test_names_the_provider_would_refuse_are_refused_here_first(name: str) -> None:
+    [line] = errors([name])
+    assert line.startswith("entryPoints[0].name: ") and "control characters" in line
+
+
+def test_a_key_set_at_the_profile_path_is_not_echoed() -> None:
+    profiles = copy.deepcopy(PROFILES)
+    profiles["s3-eu"] = "wJalrXUtnFEMI-K7MDENG-bPxRfiCYEXAMPLEKEY"  # `--path storageProfiles.s3-eu` by mistake
+    found = errors(["live"], profiles=profiles)
+    assert any(line.startswith("storageProfiles.s3-eu: must be an object") for line in found)
+    assert not any("wJalrXUt" in line for line in found)
