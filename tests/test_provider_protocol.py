@@ -13,6 +13,7 @@ import pytest
 from pulumi.runtime.proto import provider_pb2
 
 from agora_pulumi import __version__
+from agora_pulumi.client import AgoraClient, ClientConfig
 from agora_pulumi.emulator.testing import EmulatorHandle, running_emulator
 from agora_pulumi.engine_harness import UNKNOWN, ProviderServer, to_struct
 from tests.support import APP_ID, clean_env, setting_inputs, stack_config
@@ -273,3 +274,21 @@ def test_bad_numeric_setting_names_the_key(emu: EmulatorHandle, bad: str) -> Non
             srv.create(without_provider(inputs))
         assert "agora:maxRetries must be a whole number >= 0" in err.value.details()
         assert emu.api_requests() == []
+
+
+def test_storage_set_in_the_console_does_not_block_the_next_up(server: ProviderServer, emu: EmulatorHandle) -> None:
+    outs = previous_deployment(emu, storageConfig=None)
+    console = {"storageConfig": {"vendor": 2, "region": 3, "bucket": "console", "accessKey": "AK-console-77",
+                                 "secretKey": "SK-console-77"}}
+    # Someone sets storage in the console: a PATCH of the storage config only.
+    AgoraClient(ClientConfig("demo-customer-id", "demo-customer-secret", endpoint=emu.url)).patch_setting(
+        APP_ID, "live", "cn", console
+    )
+    _, read_outs, read_inputs = server.read(SETTING_ID, outs)
+    assert without_provider(read_outs)["storageConfig"] is None
+    assert "AK-console-77" not in str(read_outs) and "AK-console-77" not in server.stderr_text()
+    assert "does not manage" in server.stderr_text()
+    news, failures = server.check(setting_inputs(storageConfig=None), olds=without_provider(read_inputs))
+    assert failures == []
+    diff = server.diff(SETTING_ID, without_provider(read_outs), without_provider(news))
+    assert diff.changes == provider_pb2.DiffResponse.DIFF_NONE
