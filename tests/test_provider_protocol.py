@@ -278,7 +278,7 @@ def test_bad_numeric_setting_names_the_key(emu: EmulatorHandle, bad: str) -> Non
 
 def test_storage_set_in_the_console_does_not_block_the_next_up(server: ProviderServer, emu: EmulatorHandle) -> None:
     outs = previous_deployment(emu, storageConfig=None)
-    console = {"storageConfig": {"vendor": 2, "region": 3, "bucket": "console", "accessKey": "AK-console-77",
+    console = {"enabled": True, "storageConfig": {"vendor": 2, "region": 3, "bucket": "console", "accessKey": "AK-console-77",
                                  "secretKey": "SK-console-77"}}
     # Someone sets storage in the console: a PATCH of the storage config only.
     AgoraClient(ClientConfig("demo-customer-id", "demo-customer-secret", endpoint=emu.url)).patch_setting(
