@@ -306,7 +306,8 @@ def _check_storage(
         else:
             out["region"] = code
     else:
-        out["region"] = as_int(raw_region) if as_int(raw_region) is not None else raw_region
+        code = as_int(raw_region)
+        out["region"] = code if code is not None else raw_region
 
     raw_bucket = value.get("bucket")
     if is_unknown(raw_bucket):

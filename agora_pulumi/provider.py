@@ -126,6 +126,14 @@ class _ProviderState:
         self._client: Optional[AgoraClient] = None
         self._lock = threading.Lock()
 
+    @classmethod
+    def load(cls, get: Callable[[str], Any]) -> _ProviderState:
+        """From stack config (``get``) and the environment; a configuration error is kept, not raised."""
+        try:
+            return cls(client_config_from(get, os.environ))
+        except ConfigurationError as exc:
+            return cls(exc)
+
     def client(self) -> AgoraClient:
         if self._client is None:
             with self._lock:
@@ -170,22 +178,15 @@ class SnapshotSettingProvider(ResourceProvider):
 
         Keeping the error lets ``pulumi preview`` (check/diff only) work without credentials.
         """
-        try:
-            config: Union[ClientConfig, ConfigurationError] = client_config_from(req.config.get, os.environ)
-        except ConfigurationError as exc:
-            config = exc
+        state = _ProviderState.load(req.config.get)
         with _STATES_LOCK:
-            _STATES[self] = _ProviderState(config)
+            _STATES[self] = state
 
     def _client(self) -> AgoraClient:
         with _STATES_LOCK:
             state = _STATES.get(self)
             if state is None:  # used without the engine's Configure: environment only
-                try:
-                    state = _ProviderState(client_config_from(lambda _key: None, os.environ))
-                except ConfigurationError as exc:
-                    state = _ProviderState(exc)
-                _STATES[self] = state
+                state = _STATES[self] = _ProviderState.load(lambda _key: None)
         return state.client()
 
     # --- no HTTP ---------------------------------------------------------------------------------------

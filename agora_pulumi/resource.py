@@ -18,6 +18,7 @@ from typing import Any, Mapping, Optional, Union
 import pulumi
 import pulumi.dynamic
 
+from .model import SECRET_STORAGE_PROPS
 from .provider import SnapshotSettingProvider
 
 TYPE_TOKEN = "pulumi-python:dynamic/agora:SnapshotSetting"
@@ -41,7 +42,6 @@ _STORAGE_KEYS: Mapping[str, str] = {
     "secret_key": "secretKey",
     "secretKey": "secretKey",
 }
-_SECRET_STORAGE_KEYS = ("accessKey", "secretKey")
 
 
 class StorageConfigArgs:
@@ -83,7 +83,7 @@ StorageConfigInput = Union[StorageConfigArgs, Mapping[str, Any], "pulumi.Output[
 
 def _storage_props(api_shaped: Mapping[str, Any]) -> dict[str, Any]:
     props = dict(api_shaped)
-    for key in _SECRET_STORAGE_KEYS:
+    for key in SECRET_STORAGE_PROPS:
         if props.get(key) is not None:
             props[key] = pulumi.Output.secret(props[key])
     return props
