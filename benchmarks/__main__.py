@@ -20,22 +20,21 @@ DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "latest.json"
 
 
 def _ints(text: str) -> list[int]:
-    try:
-        values = [int(v) for v in text.split(",") if v.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
-    if not values or any(v < 1 for v in values):
-        raise argparse.ArgumentTypeError(f"expected positive integers, got {text!r}")
-    return values
+    return [int(v) for v in _numbers(text, int, "integers", "positive integers", 1)]
 
 
 def _floats(text: str) -> list[float]:
+    return _numbers(text, float, "numbers", "non-negative numbers", 0)
+
+
+def _numbers(text: str, kind: type, what: str, allowed: str, minimum: float) -> list[float]:
+    """A comma-separated list of ``kind`` values, each at least ``minimum``, for an argparse option."""
     try:
-        values = [float(v) for v in text.split(",") if v.strip()]
+        values = [float(kind(v)) for v in text.split(",") if v.strip()]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got {text!r}") from None
-    if not values or any(v < 0 for v in values):
-        raise argparse.ArgumentTypeError(f"expected non-negative numbers, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected comma-separated {what}, got {text!r}") from None
+    if not values or any(v < minimum for v in values):
+        raise argparse.ArgumentTypeError(f"expected {allowed}, got {text!r}")
     return values
 
 
