@@ -41,6 +41,7 @@ from .errors import (
     error_class_for,
     redact,
 )
+from .names import SECRET_STORAGE_FIELDS
 
 DEFAULT_ENDPOINT = "https://api.agora.io"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -302,7 +303,7 @@ class AgoraClient:
 
 def _secrets_in(body: Optional[dict[str, Any]]) -> list[str]:
     storage = (body or {}).get("storageConfig") or {}
-    return [v for k, v in storage.items() if k in ("accessKey", "secretKey") and isinstance(v, str)]
+    return [v for k, v in storage.items() if k in SECRET_STORAGE_FIELDS and isinstance(v, str)]
 
 
 def _underlying(exc: requests.exceptions.RequestException) -> Any:

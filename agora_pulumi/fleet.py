@@ -68,6 +68,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional, Sequence
 
 from .model import PATH_SEGMENT, bucket_problem
+from .names import SECRET_STORAGE_FIELDS, STORAGE_FIELDS
 from .regions import (
     DEFAULT_INTERVAL,
     MAX_INTERVAL,
@@ -93,8 +94,8 @@ SETTING_FIELDS: tuple[str, ...] = ("enabled", "snapshotInterval", "enableModerat
 
 _DEFAULTS_KEYS = ("appId", "regions", *SETTING_FIELDS, "overrides")
 _ENTRY_KEYS = ("name", "appId", "regions", *SETTING_FIELDS, "overrides")
-_PROFILE_KEYS = ("vendor", "region", "bucket", "accessKey", "secretKey")
-_SECRET_PROFILE_KEYS = ("accessKey", "secretKey")
+_PROFILE_KEYS = STORAGE_FIELDS
+_SECRET_PROFILE_KEYS = SECRET_STORAGE_FIELDS
 
 BUILTIN_DEFAULTS: Mapping[str, Any] = {
     "enabled": True,

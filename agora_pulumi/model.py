@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Optional
 
+from .names import SECRET_STORAGE_FIELDS, STORAGE_FIELDS
 from .regions import (
     DEFAULT_INTERVAL,
     MAX_INTERVAL,
@@ -41,8 +42,8 @@ TOP_LEVEL_PROPS: tuple[str, ...] = (
     "enableModeration",
     "storageConfig",
 )
-STORAGE_PROPS: tuple[str, ...] = ("vendor", "region", "bucket", "accessKey", "secretKey")
-SECRET_STORAGE_PROPS: tuple[str, ...] = ("accessKey", "secretKey")
+STORAGE_PROPS: tuple[str, ...] = STORAGE_FIELDS
+SECRET_STORAGE_PROPS: tuple[str, ...] = SECRET_STORAGE_FIELDS
 DEFAULTS: Mapping[str, Any] = {"snapshotInterval": DEFAULT_INTERVAL, "enableModeration": False}
 
 

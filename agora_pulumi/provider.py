@@ -47,8 +47,7 @@ from .model import (
     setting_id,
     state_from_response,
 )
-
-PROVIDER_KEY = "__provider"
+from .names import PROVIDER_KEY
 
 
 class SnapshotSettingError(AgoraError):

@@ -18,10 +18,10 @@ from typing import Any, Mapping, Optional, Union
 import pulumi
 import pulumi.dynamic
 
-from .model import SECRET_STORAGE_PROPS
+from .names import MODULE, SECRET_STORAGE_FIELDS, SNAPSHOT_SETTING, TYPE_TOKEN
 from .provider import SnapshotSettingProvider
 
-TYPE_TOKEN = "pulumi-python:dynamic/agora:SnapshotSetting"
+__all__ = ["TYPE_TOKEN", "SnapshotSetting", "SnapshotSettingArgs", "StorageConfigArgs"]
 
 _PY_TO_API: Mapping[str, str] = {
     "app_id": "appId",
@@ -83,7 +83,7 @@ StorageConfigInput = Union[StorageConfigArgs, Mapping[str, Any], "pulumi.Output[
 
 def _storage_props(api_shaped: Mapping[str, Any]) -> dict[str, Any]:
     props = dict(api_shaped)
-    for key in SECRET_STORAGE_PROPS:
+    for key in SECRET_STORAGE_FIELDS:
         if props.get(key) is not None:
             props[key] = pulumi.Output.secret(props[key])
     return props
@@ -137,7 +137,7 @@ class SnapshotSettingArgs:
         self.storage_config = storage_config
 
 
-class SnapshotSetting(pulumi.dynamic.Resource, module="agora", name="SnapshotSetting"):
+class SnapshotSetting(pulumi.dynamic.Resource, module=MODULE, name=SNAPSHOT_SETTING):
     """The snapshot-capturing setting of one entry point in one push region.
 
     The resource id is ``"{appId}/{entryPoint}/{region}"``. Changing any of the three replaces the resource

@@ -28,8 +28,6 @@ from pulumi.dynamic import (
 )
 from requests.adapters import HTTPAdapter
 
-PROVIDER_KEY = "__provider"
-
 _SESSION = requests.Session()
 _SESSION.trust_env = False
 _ADAPTER = HTTPAdapter(pool_connections=1, pool_maxsize=4)

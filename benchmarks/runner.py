@@ -33,8 +33,8 @@ from pulumi.runtime.proto import provider_pb2
 from requests.adapters import HTTPAdapter
 
 from agora_pulumi.emulator import DEFAULT_CUSTOMER_ID, DEFAULT_CUSTOMER_SECRET
-from agora_pulumi.emulator.testing import EmulatorHandle, running_emulator
-from agora_pulumi.engine_harness import ProviderServer, provider_blob
+from agora_pulumi.testing.emulator import EmulatorHandle, running_emulator
+from agora_pulumi.testing.engine import ProviderServer, provider_blob
 
 from . import floor_provider, workload
 

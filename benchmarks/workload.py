@@ -14,7 +14,7 @@ from typing import Any
 from google.protobuf import struct_pb2
 from pulumi.runtime.proto import provider_pb2
 
-from agora_pulumi.engine_harness import PROVIDER_KEY, TYPE_TOKEN, to_struct, urn_for
+from agora_pulumi.testing.engine import PROVIDER_KEY, TYPE_TOKEN, to_struct, urn_for
 
 APP_ID = "0123456789abcdef"
 REGIONS = ("cn", "ap", "na", "eu")

@@ -6,8 +6,8 @@ from typing import Iterator
 
 import pytest
 
-from agora_pulumi.emulator.testing import EmulatorHandle, running_emulator
-from agora_pulumi.engine_harness import ProviderServer
+from agora_pulumi.testing.emulator import EmulatorHandle, running_emulator
+from agora_pulumi.testing.engine import ProviderServer
 from tests.support import clean_env, stack_config
 
 

@@ -19,7 +19,7 @@ from agora_pulumi.client import (
     worst_case_seconds,
 )
 from agora_pulumi.emulator import DEFAULT_CUSTOMER_ID, DEFAULT_CUSTOMER_SECRET
-from agora_pulumi.emulator.testing import EmulatorHandle
+from agora_pulumi.testing.emulator import EmulatorHandle
 from tests.support import APP_ID
 
 BODY = {

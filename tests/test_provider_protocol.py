@@ -14,8 +14,8 @@ from pulumi.runtime.proto import provider_pb2
 
 from agora_pulumi import __version__
 from agora_pulumi.client import AgoraClient, ClientConfig
-from agora_pulumi.emulator.testing import EmulatorHandle, running_emulator
-from agora_pulumi.engine_harness import UNKNOWN, ProviderServer, to_struct
+from agora_pulumi.testing.emulator import EmulatorHandle, running_emulator
+from agora_pulumi.testing.engine import UNKNOWN, ProviderServer, to_struct
 from tests.support import APP_ID, clean_env, setting_inputs, stack_config
 
 SETTING_ID = f"{APP_ID}/live/cn"

@@ -8,7 +8,8 @@ Standard library only, and independent of the provider (it never imports ``agora
 ``agora_pulumi.client`` or pulumi), so it can also be run on its own: ``agora-fls-emulator --help``.
 
 Layout, like moto: :mod:`.models` (state), :mod:`.responses` (validation and handlers), :mod:`.server`
-(HTTP, routing, faults, admin, logging), :mod:`.testing` (test helpers), :mod:`.cli` and :mod:`.__main__` (CLI).
+(HTTP, routing, faults, admin, logging), :mod:`.cli` and :mod:`.__main__` (CLI). Its test helpers
+(``running_emulator``) live in :mod:`agora_pulumi.testing.emulator`, outside the production package.
 """
 
 from __future__ import annotations
@@ -16,20 +17,17 @@ from __future__ import annotations
 from .models import DEFAULT_CUSTOMER_ID, DEFAULT_CUSTOMER_SECRET, SettingKey, SettingsStore
 from .responses import MAX_BODY_BYTES, validate_patch_body
 from .server import EmulatorConfig, EmulatorServer, FaultConfig, FaultItem, parse_fault_spec
-from .testing import EmulatorHandle, running_emulator
 
 __all__ = [
     "DEFAULT_CUSTOMER_ID",
     "DEFAULT_CUSTOMER_SECRET",
     "MAX_BODY_BYTES",
     "EmulatorConfig",
-    "EmulatorHandle",
     "EmulatorServer",
     "FaultConfig",
     "FaultItem",
     "SettingKey",
     "SettingsStore",
     "parse_fault_spec",
-    "running_emulator",
     "validate_patch_body",
 ]

@@ -3,9 +3,9 @@
 The pack in this directory (``__main__.py``) only bundles these objects; another pack can import the ones it
 wants from :data:`ALL_POLICIES` or by name. Nothing here imports ``agora_pulumi.resource``, ``.provider`` or
 ``.client``: a policy pack runs in the engine's analyzer process, must not execute (or even unpickle) the
-provider, and must keep working while the provider module is rewritten. The type token is therefore
-repeated below as :data:`SNAPSHOT_SETTING_TYPE` (the tests check that it matches ``agora_pulumi.TYPE_TOKEN``),
-and the only project module used is :mod:`agora_pulumi.regions`, the doc's tables as data.
+provider, and must keep working while the provider module is rewritten. The type token and
+the secret field names come from :mod:`agora_pulumi.names` (which imports nothing), the tables from
+:mod:`agora_pulumi.regions` and the integer coercion from the pure :mod:`agora_pulumi.model`.
 
 What a policy can see, and why the checks look the way they do:
 
@@ -63,12 +63,13 @@ from pulumi_policy.proxy import UnknownValueError
 
 from agora_pulumi import regions
 from agora_pulumi.model import as_int
+from agora_pulumi.names import SECRET_STORAGE_FIELDS, TYPE_TOKEN
 
-SNAPSHOT_SETTING_TYPE: Final = "pulumi-python:dynamic/agora:SnapshotSetting"
+SNAPSHOT_SETTING_TYPE: Final = TYPE_TOKEN
 """The engine type of ``agora_pulumi.SnapshotSetting`` (a dynamic resource, module ``agora``)."""
 
 STORAGE_CONFIG: Final = "storageConfig"
-_PROTECTED_KEY_PATHS: Final = frozenset({(STORAGE_CONFIG, "accessKey"), (STORAGE_CONFIG, "secretKey")})
+_PROTECTED_KEY_PATHS: Final = frozenset((STORAGE_CONFIG, field) for field in SECRET_STORAGE_FIELDS)
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -305,7 +306,7 @@ def validate_storage_keys_not_placeholder(args: ResourceValidationArgs, report_v
         if not isinstance(storage, Mapping):
             return  # absent, unknown (reported by finish), or malformed (the provider's check names it)
         keys: dict[str, str] = {}
-        for field in ("accessKey", "secretKey"):
+        for field in SECRET_STORAGE_FIELDS:
             value = reads.get(storage, field)
             if value is UNKNOWN:
                 continue

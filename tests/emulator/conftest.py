@@ -12,8 +12,7 @@ from typing import Iterator
 import pytest
 import requests
 
-from agora_pulumi.emulator import running_emulator
-from agora_pulumi.emulator.testing import EmulatorHandle
+from agora_pulumi.testing.emulator import EmulatorHandle, running_emulator
 
 from .support import ENTRY_POINTS, new_session
 

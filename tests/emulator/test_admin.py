@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from agora_pulumi.emulator import running_emulator
-from agora_pulumi.emulator.testing import EmulatorHandle
+from agora_pulumi.testing.emulator import EmulatorHandle, running_emulator
 
 from .support import APP, CREDS, DOC_EXAMPLE, ENTRY, basic, new_session, settings_path
 

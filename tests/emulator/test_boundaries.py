@@ -33,8 +33,10 @@ def test_emulator_sources_exist() -> None:
         "models.py",
         "responses.py",
         "server.py",
-        "testing.py",
     }
+    # The test helpers live with the rest of the test tooling, outside the production package.
+    assert "testing.py" not in {p.name for p in PACKAGE_DIR.glob("*.py")}
+    assert (PACKAGE_DIR.parent / "testing" / "emulator.py").is_file()
 
 
 @pytest.mark.parametrize(("filename", "module"), sorted(set(imports())))

@@ -8,8 +8,8 @@ from typing import Any, Dict, List, Tuple
 
 import pytest
 
-from agora_pulumi.emulator import running_emulator
 from agora_pulumi.regions import PUSH_REGIONS
+from agora_pulumi.testing.emulator import running_emulator
 
 from .support import new_session, settings_path
 

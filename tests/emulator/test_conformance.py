@@ -9,8 +9,8 @@ from typing import Any, Dict, List, Union
 import pytest
 import requests
 
-from agora_pulumi.emulator.testing import EmulatorHandle
 from agora_pulumi.regions import PUSH_REGIONS, STORAGE_REGIONS, Vendor
+from agora_pulumi.testing.emulator import EmulatorHandle
 
 from .support import APP, CREDS, DOC_EXAMPLE, ENTRY, OTHER_ENTRY, basic, new_session, settings_path
 
@@ -101,7 +101,7 @@ def test_auth_scheme_is_case_insensitive(emu: EmulatorHandle) -> None:
 
 
 def test_custom_credentials_replace_the_demo_pair() -> None:
-    from agora_pulumi.emulator import running_emulator
+    from agora_pulumi.testing.emulator import running_emulator
 
     with running_emulator(customer_id="cid", customer_secret="csecret") as emu:
         assert new_session(auth=("cid", "csecret")).get(url(emu)).status_code == 200

@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from agora_pulumi.emulator import FaultItem, parse_fault_spec
-from agora_pulumi.emulator.testing import EmulatorHandle
+from agora_pulumi.testing.emulator import EmulatorHandle
 
 from .support import APP, ENTRY, new_session, settings_path
 

@@ -12,8 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from agora_pulumi.emulator import running_emulator
-from agora_pulumi.emulator.testing import EmulatorHandle
+from agora_pulumi.testing.emulator import EmulatorHandle, running_emulator
 
 from .support import (
     APP,

@@ -18,7 +18,7 @@ from typing import List, Optional
 import pytest
 import requests
 
-from agora_pulumi.emulator import running_emulator
+from agora_pulumi.testing.emulator import running_emulator
 
 from .support import APP, ENTRY, new_session, settings_path
 

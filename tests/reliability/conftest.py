@@ -11,8 +11,8 @@ from typing import Iterator
 
 import pytest
 
-from agora_pulumi.emulator.testing import EmulatorHandle
-from agora_pulumi.engine_harness import ProviderServer
+from agora_pulumi.testing.emulator import EmulatorHandle
+from agora_pulumi.testing.engine import ProviderServer
 from tests.support import clean_env, stack_config
 
 from .helpers import MATRIX_CONFIG, closed_port_url

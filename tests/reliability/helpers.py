@@ -14,12 +14,10 @@ from pulumi.runtime.proto import provider_pb2
 
 from agora_pulumi.client import AgoraClient, ClientConfig, settings_path, worst_case_seconds
 from agora_pulumi.emulator import DEFAULT_CUSTOMER_ID, DEFAULT_CUSTOMER_SECRET
-from agora_pulumi.emulator.testing import EmulatorHandle
-from agora_pulumi.engine_harness import TYPE_TOKEN, ProviderServer, to_struct, urn_for
 from agora_pulumi.provider import client_config_from
+from agora_pulumi.testing.emulator import EmulatorHandle
+from agora_pulumi.testing.engine import PROVIDER_KEY, TYPE_TOKEN, ProviderServer, to_struct, urn_for
 from tests.support import APP_ID
-
-PROVIDER_KEY = "__provider"
 
 # The fault matrix's retry policy: the production policy with short waits, no jitter (so attempt counts
 # and minimum waits are exact) and a per-attempt read timeout small enough to make "slow" cheap.

@@ -13,9 +13,9 @@ from typing import Any, Callable, Iterator, TypeVar
 
 import pytest
 
-from agora_pulumi.emulator.testing import EmulatorHandle
-from agora_pulumi.engine_harness import ProviderServer
 from agora_pulumi.regions import PUSH_REGIONS
+from agora_pulumi.testing.emulator import EmulatorHandle
+from agora_pulumi.testing.engine import ProviderServer
 from tests.support import APP_ID, clean_env, setting_inputs, stack_config
 
 from .helpers import api_path, wire_body, without_provider

@@ -20,9 +20,9 @@ from typing import Any, Callable, Mapping, Optional
 import grpc
 import pytest
 
-from agora_pulumi.emulator.testing import EmulatorHandle
-from agora_pulumi.engine_harness import ProviderServer
 from agora_pulumi.model import check_props, setting_from_props
+from agora_pulumi.testing.emulator import EmulatorHandle
+from agora_pulumi.testing.engine import ProviderServer
 from tests.support import APP_ID, setting_inputs, stack_config
 
 from .helpers import (

@@ -26,10 +26,10 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from pulumi.runtime.proto import provider_pb2
 
-from agora_pulumi.emulator.testing import EmulatorHandle
-from agora_pulumi.engine_harness import UNKNOWN, ProviderServer
 from agora_pulumi.model import IDENTITY_PROPS, STORAGE_PROPS, TOP_LEVEL_PROPS, check_props, setting_from_props
 from agora_pulumi.regions import PUSH_REGIONS, STORAGE_REGIONS, Vendor
+from agora_pulumi.testing.emulator import EmulatorHandle
+from agora_pulumi.testing.engine import UNKNOWN, ProviderServer
 from tests.support import clean_env, stack_config
 
 from .helpers import check_raw, wire_body, without_provider

@@ -19,9 +19,9 @@ from urllib3.util.retry import RequestHistory
 
 from agora_pulumi.client import AgoraClient, ClientConfig, build_retry, worst_case_seconds
 from agora_pulumi.emulator import DEFAULT_CUSTOMER_ID, DEFAULT_CUSTOMER_SECRET
-from agora_pulumi.emulator.testing import EmulatorHandle
-from agora_pulumi.engine_harness import ProviderServer
 from agora_pulumi.model import check_props
+from agora_pulumi.testing.emulator import EmulatorHandle
+from agora_pulumi.testing.engine import ProviderServer
 from tests.support import APP_ID, clean_env, setting_inputs, stack_config
 
 from .helpers import api_path, client_config, direct_client, settle, stored, stored_setting, without_provider

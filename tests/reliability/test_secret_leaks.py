@@ -28,10 +28,10 @@ import grpc
 import pytest
 
 from agora_pulumi.client import AgoraClient, ClientConfig
-from agora_pulumi.emulator.testing import EmulatorHandle, running_emulator
-from agora_pulumi.engine_harness import ProviderServer
 from agora_pulumi.errors import AgoraError
 from agora_pulumi.provider import SnapshotSettingProvider
+from agora_pulumi.testing.emulator import EmulatorHandle, running_emulator
+from agora_pulumi.testing.engine import ProviderServer
 from tests.support import APP_ID, clean_env, setting_inputs, stack_config
 
 from .helpers import check_raw, settle, stored_setting, struct_to_python, without_provider

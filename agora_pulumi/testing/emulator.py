@@ -21,9 +21,9 @@ from contextlib import contextmanager
 from typing import IO, Any, Dict, Iterator, List, Mapping, Optional, Sequence, Union
 from urllib.parse import quote
 
-from .cli import parse_config
-from .models import DEFAULT_CUSTOMER_ID, DEFAULT_CUSTOMER_SECRET
-from .server import EmulatorServer, parse_fault_spec
+from agora_pulumi.emulator.cli import parse_config
+from agora_pulumi.emulator.models import DEFAULT_CUSTOMER_ID, DEFAULT_CUSTOMER_SECRET
+from agora_pulumi.emulator.server import EmulatorServer, parse_fault_spec
 
 START_TIMEOUT = 20.0
 STOP_TIMEOUT = 10.0

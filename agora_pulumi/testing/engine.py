@@ -27,16 +27,20 @@ from google.protobuf import json_format, struct_pb2
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
+from ..names import PROVIDER_KEY, TYPE_TOKEN
+
 UNKNOWN = rpc.UNKNOWN
-PROVIDER_KEY = "__provider"
-TYPE_TOKEN = "pulumi-python:dynamic/agora:SnapshotSetting"
+DEFAULT_STACK = "dev"
+DEFAULT_PROJECT = "agora-snapshots"
+
+__all__ = ["PROVIDER_KEY", "TYPE_TOKEN", "UNKNOWN", "ProviderServer", "from_struct", "provider_blob", "to_struct", "urn_for"]
 
 
 def provider_blob() -> str:
     """The ``__provider`` value a ``SnapshotSetting`` registers (the same serialisation the resource uses)."""
     from pulumi.dynamic.dynamic import serialize_provider
 
-    from .provider import SnapshotSettingProvider
+    from ..provider import SnapshotSettingProvider
 
     return str(serialize_provider(SnapshotSettingProvider()))
 
@@ -51,19 +55,33 @@ def from_struct(struct: struct_pb2.Struct) -> dict[str, Any]:
     return dict(json_format.MessageToDict(struct))
 
 
-def urn_for(name: str, stack: str = "dev", project: str = "agora-snapshots") -> str:
-    return f"urn:pulumi:{stack}::{project}::{TYPE_TOKEN}::{name}"
+def urn_for(
+    name: str, stack: str = DEFAULT_STACK, project: str = DEFAULT_PROJECT, type_token: str = TYPE_TOKEN
+) -> str:
+    """The URN the engine gives a resource of ``type_token`` named ``name`` in ``project``/``stack``."""
+    return f"urn:pulumi:{stack}::{project}::{type_token}::{name}"
 
 
 class ProviderServer:
-    """One ``python -u -m pulumi.dynamic`` process and a gRPC stub to it. Use as a context manager."""
+    """One ``python -u -m pulumi.dynamic`` process and a gRPC stub to it. Use as a context manager.
+
+    ``stack``, ``project`` and ``type_token`` shape the URNs and types sent, as the engine would for a
+    program of that project and stack.
+    """
 
     def __init__(
         self,
         env: Optional[Mapping[str, str]] = None,
         python: str = sys.executable,
         provider: Optional[str] = None,
+        *,
+        stack: str = DEFAULT_STACK,
+        project: str = DEFAULT_PROJECT,
+        type_token: str = TYPE_TOKEN,
     ) -> None:
+        self.stack = stack
+        self.project = project
+        self.type_token = type_token
         self._env = {**os.environ, **(env or {})}
         self._python = python
         self.provider = provider or provider_blob()
@@ -114,6 +132,9 @@ class ProviderServer:
 
     # --- the engine's calls ----------------------------------------------------------------------------
 
+    def urn(self, name: str) -> str:
+        return urn_for(name, self.stack, self.project, self.type_token)
+
     def _with_provider(self, props: Mapping[str, Any]) -> dict[str, Any]:
         return {**props, PROVIDER_KEY: self.provider}
 
@@ -131,11 +152,11 @@ class ProviderServer:
     ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         response = self.stub.Check(
             provider_pb2.CheckRequest(
-                urn=urn_for(name),
+                urn=self.urn(name),
                 olds=to_struct(self._with_provider(olds) if olds else {}),
                 news=to_struct(self._with_provider(news)),
                 name=name,
-                type=TYPE_TOKEN,
+                type=self.type_token,
             )
         )
         return from_struct(response.inputs), [(f.property, f.reason) for f in response.failures]
@@ -146,11 +167,11 @@ class ProviderServer:
         response: provider_pb2.DiffResponse = self.stub.Diff(
             provider_pb2.DiffRequest(
                 id=id_,
-                urn=urn_for(name),
+                urn=self.urn(name),
                 olds=to_struct(self._with_provider(olds)),
                 news=to_struct(self._with_provider(news)),
                 name=name,
-                type=TYPE_TOKEN,
+                type=self.type_token,
             )
         )
         return response
@@ -158,7 +179,7 @@ class ProviderServer:
     def create(self, props: Mapping[str, Any], name: str = "setting") -> tuple[str, dict[str, Any]]:
         response = self.stub.Create(
             provider_pb2.CreateRequest(
-                urn=urn_for(name), properties=to_struct(self._with_provider(props)), name=name, type=TYPE_TOKEN
+                urn=self.urn(name), properties=to_struct(self._with_provider(props)), name=name, type=self.type_token
             )
         )
         return response.id, from_struct(response.properties)
@@ -173,11 +194,11 @@ class ProviderServer:
         response = self.stub.Read(
             provider_pb2.ReadRequest(
                 id=id_,
-                urn=urn_for(name),
+                urn=self.urn(name),
                 properties=to_struct(self._with_provider(props)),
                 inputs=to_struct(self._with_provider(inputs if inputs is not None else props)),
                 name=name,
-                type=TYPE_TOKEN,
+                type=self.type_token,
             )
         )
         return response.id, from_struct(response.properties), from_struct(response.inputs)
@@ -188,12 +209,12 @@ class ProviderServer:
         response = self.stub.Update(
             provider_pb2.UpdateRequest(
                 id=id_,
-                urn=urn_for(name),
+                urn=self.urn(name),
                 olds=to_struct(self._with_provider(olds)),
                 news=to_struct(self._with_provider(news)),
                 old_inputs=to_struct(self._with_provider(olds)),
                 name=name,
-                type=TYPE_TOKEN,
+                type=self.type_token,
             )
         )
         return from_struct(response.properties)
@@ -202,10 +223,10 @@ class ProviderServer:
         self.stub.Delete(
             provider_pb2.DeleteRequest(
                 id=id_,
-                urn=urn_for(name),
+                urn=self.urn(name),
                 properties=to_struct(self._with_provider(props)),
                 old_inputs=to_struct(self._with_provider(props)),
                 name=name,
-                type=TYPE_TOKEN,
+                type=self.type_token,
             )
         )

@@ -1,0 +1,35 @@
+"""Names shared across the package, defined once and importable without Pulumi.
+
+The provider, the resource, the policy pack, the engine harness and the benchmarks all need to agree on
+the engine's type tokens, the key under which the pickled provider travels and the storage fields that are
+secrets. Each is spelled here only; the policy pack and the emulator may import this module because it
+imports nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+MODULE: Final = "agora"
+"""The ``module`` of every dynamic resource of this package (``pulumi.dynamic.Resource(module=...)``)."""
+
+PROVIDER_KEY: Final = "__provider"
+"""The property under which the engine carries a dynamic resource's pickled provider."""
+
+SNAPSHOT_SETTING: Final = "SnapshotSetting"
+"""The resource name of the seed API's setting (``…/settings/snapshot/regions/{region}``)."""
+
+
+def type_token(resource: str) -> str:
+    """The engine type of a dynamic resource of this package, as the SDK builds it from module and name."""
+    return f"pulumi-python:dynamic/{MODULE}:{resource}"
+
+
+TYPE_TOKEN: Final = type_token(SNAPSHOT_SETTING)
+"""``pulumi-python:dynamic/agora:SnapshotSetting``."""
+
+SECRET_STORAGE_FIELDS: Final[tuple[str, ...]] = ("accessKey", "secretKey")
+"""The ``storageConfig`` fields that are credentials: kept secret in state, never echoed, always redacted."""
+
+STORAGE_FIELDS: Final[tuple[str, ...]] = ("vendor", "region", "bucket", *SECRET_STORAGE_FIELDS)
+"""Every ``storageConfig`` field, in the API doc's order."""
