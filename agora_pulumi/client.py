@@ -17,9 +17,8 @@ from __future__ import annotations
 import json
 import math
 import random
-from dataclasses import dataclass, field
 from typing import Any, Optional
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -33,72 +32,19 @@ from urllib3.exceptions import (
 from urllib3.util.retry import Retry
 
 from ._version import __version__
+from .client_config import DEFAULT_ENDPOINT, ClientConfig
 from .errors import (
     AgoraError,
-    ConfigurationError,
     InvalidResponseError,
     TransportError,
     error_class_for,
     redact,
 )
+from .identity import SettingIdentity
 from .names import SECRET_STORAGE_FIELDS
 
-DEFAULT_ENDPOINT = "https://api.agora.io"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 USER_AGENT = f"agora-pulumi/{__version__} python-requests/{requests.__version__}"
-_LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
-
-
-@dataclass(frozen=True)
-class ClientConfig:
-    """Everything a client needs. ``customer_secret`` is excluded from ``repr`` so it never reaches a log."""
-
-    customer_id: str
-    customer_secret: str = field(repr=False)
-    endpoint: str = DEFAULT_ENDPOINT
-    connect_timeout: float = 5.0
-    read_timeout: float = 30.0
-    max_retries: int = 4
-    backoff_factor: float = 0.5
-    backoff_max: float = 8.0
-    backoff_jitter: float = 0.5
-    max_retry_after: float = 30.0
-    pool_size: int = 8
-
-    def __post_init__(self) -> None:
-        if not self.customer_id:
-            raise ConfigurationError(
-                "No Agora customer ID: set it with `pulumi config set agora:customerId <id>` "
-                "(or the AGORA_CUSTOMER_ID environment variable)."
-            )
-        if not self.customer_secret:
-            raise ConfigurationError(
-                "No Agora customer secret: set it with `pulumi config set --secret agora:customerSecret <secret>` "
-                "(or the AGORA_CUSTOMER_SECRET environment variable)."
-            )
-        parts = urlsplit(self.endpoint)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ConfigurationError(
-                f"agora:endpoint must be an http(s) URL such as {DEFAULT_ENDPOINT}; got {self.endpoint!r}."
-            )
-        if parts.scheme == "http" and not self.is_loopback:
-            raise ConfigurationError(
-                f"agora:endpoint {self.endpoint!r} is plain http to another machine, which would send the customer "
-                "secret unencrypted: use https (plain http is allowed only for a local emulator on 127.0.0.1)."
-            )
-        for key, value, minimum in (
-            ("agora:maxRetries", self.max_retries, 0),
-            ("agora:timeoutSeconds", self.read_timeout, None),
-            ("agora:connectTimeoutSeconds", self.connect_timeout, None),
-        ):
-            if (minimum is not None and value < minimum) or (minimum is None and value <= 0):
-                bound = f">= {minimum}" if minimum is not None else "> 0"
-                raise ConfigurationError(f"{key} must be {bound}, got {value:g}: `pulumi config set {key} <number>`.")
-
-    @property
-    def is_loopback(self) -> bool:
-        host = urlsplit(self.endpoint).hostname or ""
-        return host in _LOOPBACK_HOSTS or host.startswith("127.")
 
 
 class AgoraRetry(Retry):
@@ -173,9 +119,9 @@ def worst_case_seconds(config: ClientConfig) -> float:
     return attempts * (config.connect_timeout + config.read_timeout) + waits
 
 
-def settings_path(app_id: str, entry_point: str, region: str) -> str:
+def settings_path(identity: SettingIdentity) -> str:
     """The API path; every segment is percent-encoded so no input can change the path's shape."""
-    segments = (quote(app_id, safe=""), quote(entry_point, safe=""), quote(region, safe=""))
+    segments = (quote(part, safe="") for part in identity)
     return "/v1/projects/{}/fls/entry_points/{}/settings/snapshot/regions/{}".format(*segments)
 
 
@@ -234,9 +180,9 @@ class AgoraClient:
     def close(self) -> None:
         self._session.close()
 
-    def get_setting(self, app_id: str, entry_point: str, region: str) -> dict[str, Any]:
+    def get_setting(self, identity: SettingIdentity) -> dict[str, Any]:
         """GET the setting; raises :class:`NotFoundError` for an unknown entry point."""
-        path = settings_path(app_id, entry_point, region)
+        path = settings_path(identity)
         response = self._send("GET", path, None)
         try:
             body = response.json()
@@ -249,9 +195,9 @@ class AgoraClient:
             )
         return body
 
-    def patch_setting(self, app_id: str, entry_point: str, region: str, body: dict[str, Any]) -> None:
+    def patch_setting(self, identity: SettingIdentity, body: dict[str, Any]) -> None:
         """PATCH the given fields; Agora merges them into the stored setting."""
-        self._send("PATCH", settings_path(app_id, entry_point, region), body)
+        self._send("PATCH", settings_path(identity), body)
 
     def _send(self, method: str, path: str, body: Optional[dict[str, Any]]) -> requests.Response:
         secrets = [self.config.customer_secret, *_secrets_in(body)]

@@ -61,27 +61,24 @@ reported (with a suggestion), since a typo would otherwise silently fall back to
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional, Sequence
 
-from .model import PATH_SEGMENT, bucket_problem
+from . import rules
+from .identity import SettingIdentity
 from .names import SECRET_STORAGE_FIELDS, STORAGE_FIELDS
 from .regions import (
     DEFAULT_INTERVAL,
-    MAX_INTERVAL,
-    MIN_INTERVAL,
     PUSH_REGION_NAMES,
     PUSH_REGIONS,
     STORAGE_REGIONS,
     VENDOR_NAMES,
-    VENDORS_WITHOUT_REGION,
     Vendor,
-    describe_regions,
     geography,
 )
+from .rules import got, got_opaque
 
 DEFAULT_NAMESPACE = "agora-snapshots"
 """The project name in ``Pulumi.yaml``, hence the namespace ``pulumi.Config()`` reads by default."""
@@ -163,9 +160,13 @@ class SettingSpec:
     storage: Optional[StorageProfile]
 
     @property
+    def identity(self) -> SettingIdentity:
+        return SettingIdentity(self.app_id, self.entry_point, self.region)
+
+    @property
     def setting_id(self) -> str:
         """The resource id the provider assigns (``appId/entryPoint/region``), known before deployment."""
-        return f"{self.app_id}/{self.entry_point}/{self.region}"
+        return self.identity.id
 
     @property
     def resource_name(self) -> str:
@@ -200,54 +201,6 @@ def _index_path(parent: str, index: int) -> str:
     return f"{parent}[{index}]"
 
 
-def _type_name(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, Mapping):
-        return "an object"
-    if isinstance(value, list):
-        return "a list"
-    return type(value).__name__
-
-
-def _got(value: Any) -> str:
-    """``got <value>`` for non-secret values; strings are quoted (and cut) so blanks stay visible."""
-    if isinstance(value, bool):
-        return f"got {str(value).lower()}"
-    if isinstance(value, (int, float)) or value is None:
-        return f"got {json.dumps(value)}"
-    if isinstance(value, str):
-        shown = value if len(value) <= 60 else value[:57] + "..."
-        hint = " (a quoted string: write it unquoted in the YAML)" if _looks_typed(value) else ""
-        return f"got {json.dumps(shown)}{hint}"
-    return f"got {_type_name(value)}"
-
-
-def _got_opaque(value: Any) -> str:
-    """``_got`` for values under ``storageProfiles``: a string there may be a key set at the wrong path
-    (``--path storageProfiles.s3-eu`` without ``.accessKey``), so only its length is shown."""
-    if isinstance(value, str):
-        return f"got a string of {len(value)} character{'' if len(value) == 1 else 's'}"
-    return _got(value)
-
-
-def _looks_typed(value: str) -> bool:
-    return value.strip().lower() in ("true", "false") or value.strip().lstrip("-").isdigit()
-
-
-def _is_int(value: Any) -> bool:
-    # bool is an int subclass; `true` is never a valid interval or code.
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def _listing(items: Sequence[str]) -> str:
     shown = ", ".join(items[:_MAX_LISTED])
     return shown if len(items) <= _MAX_LISTED else f"{shown} and {len(items) - _MAX_LISTED} more"
@@ -265,37 +218,29 @@ class _Problems:
 
 def _check_keys(obj: Mapping[str, Any], allowed: Sequence[str], path: str, problems: _Problems) -> None:
     for key in obj:
-        if key in allowed:
-            continue
-        close = difflib.get_close_matches(str(key), allowed, n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
-        problems.add(key_path(path, str(key)), f"unknown key{hint} (allowed: {', '.join(allowed)})")
+        if key not in allowed:
+            problems.add(key_path(path, str(key)), rules.unknown_key(str(key), allowed))
 
 
 def _segment(value: Any, path: str, what: str, problems: _Problems) -> Optional[str]:
     """A non-empty string usable as one segment of Agora's URL path (App ID, entry point name)."""
-    if not isinstance(value, str) or not value.strip():
-        problems.add(path, f"must be a non-empty string (the {what}), {_got(value)}")
+    problem = rules.segment_problem(value, what)
+    if problem:
+        problems.add(path, problem)
         return None
-    if not PATH_SEGMENT.match(value) or value in (".", ".."):
-        problems.add(
-            path, f"{json.dumps(value)} cannot be part of Agora's URL path: remove whitespace, control characters and / \\ ? # %"
-        )
-        return None
-    return value
+    return str(value)
 
 
 def _push_region(value: Any, path: str, problems: _Problems) -> Optional[str]:
-    if isinstance(value, str) and value in PUSH_REGIONS:
-        return value
-    allowed = ", ".join(f"{r} ({n})" for r, n in PUSH_REGION_NAMES.items())
-    problems.add(path, f"must be a push region: {allowed}; {_got(value)}")
-    return None
+    region, problem = rules.push_region(value)
+    if problem:
+        problems.add(path, problem)
+    return region
 
 
 def _regions(value: Any, path: str, problems: _Problems) -> Optional[list[str]]:
     if not isinstance(value, list):
-        problems.add(path, f"must be a list of push regions (cn, ap, na, eu), {_got(value)}")
+        problems.add(path, f"must be a list of push regions (cn, ap, na, eu), {got(value)}")
         return None
     if not value:
         problems.add(path, "must list at least one push region (cn, ap, na, eu)")
@@ -328,15 +273,17 @@ def _setting_fields(
         value = obj[name]
         where = key_path(path, name)
         if name in ("enabled", "enableModeration"):
-            if isinstance(value, bool):
-                layer[name] = (value, where)
+            problem = rules.boolean_problem(value)
+            if problem:
+                problems.add(where, problem)
             else:
-                problems.add(where, f"must be true or false, {_got(value)}")
+                layer[name] = (value, where)
         elif name == "snapshotInterval":
-            if _is_int(value) and MIN_INTERVAL <= value <= MAX_INTERVAL:
-                layer[name] = (value, where)
+            seconds, problem = rules.interval(value)
+            if problem:
+                problems.add(where, problem)
             else:
-                problems.add(where, f"must be an integer in [{MIN_INTERVAL}, {MAX_INTERVAL}], {_got(value)}")
+                layer[name] = (seconds, where)
         elif value is None:  # storage: null means "no storageConfig", overriding a lower layer's profile
             layer[name] = (None, where)
         elif isinstance(value, str) and value in profiles:
@@ -345,7 +292,7 @@ def _setting_fields(
             defined = ", ".join(sorted(profiles)) or "none are defined"
             problems.add(
                 where,
-                f"must name a profile under storageProfiles ({defined}) or be null for no storage, {_got(value)}",
+                f"must name a profile under storageProfiles ({defined}) or be null for no storage, {got(value)}",
             )
     return layer
 
@@ -361,12 +308,13 @@ def _overrides(
     if value is None:
         return {}
     if not isinstance(value, Mapping):
-        problems.add(path, f"must be an object keyed by push region (cn, ap, na, eu), {_got(value)}")
+        problems.add(path, f"must be an object keyed by push region (cn, ap, na, eu), {got(value)}")
         return {}
     out: dict[str, _Layer] = {}
     for region, body in value.items():
         where = key_path(path, str(region))
-        if _push_region(region, where, problems) is None:
+        region = _push_region(region, where, problems)
+        if region is None:
             continue
         if allowed_regions is not None and region not in allowed_regions:
             problems.add(
@@ -374,7 +322,7 @@ def _overrides(
             )
             continue
         if not isinstance(body, Mapping):
-            problems.add(where, f"must be an object with any of {', '.join(SETTING_FIELDS)}, {_got(body)}")
+            problems.add(where, f"must be an object with any of {', '.join(SETTING_FIELDS)}, {got(body)}")
             continue
         _check_keys(body, SETTING_FIELDS, where, problems)
         out[region] = _setting_fields(body, where, profiles, problems)
@@ -386,65 +334,41 @@ def _overrides(
 
 def _profile(name: str, value: Any, path: str, problems: _Problems) -> Optional[StorageProfile]:
     if not isinstance(value, Mapping):
-        problems.add(path, f"must be an object with {', '.join(_PROFILE_KEYS)}, {_got_opaque(value)}")
+        problems.add(path, f"must be an object with {', '.join(_PROFILE_KEYS)}, {got_opaque(value)}")
         return None
     _check_keys(value, _PROFILE_KEYS, path, problems)
     before = len(problems.items)
 
-    vendor: Optional[Vendor] = None
-    raw_vendor = value.get("vendor")
-    if isinstance(raw_vendor, int) and _is_int(raw_vendor) and raw_vendor in Vendor._value2member_map_:
-        vendor = Vendor(raw_vendor)
-    else:
-        allowed = ", ".join(f"{int(v)} ({n})" for v, n in VENDOR_NAMES.items())
-        got = "it is missing" if "vendor" not in value else _got_opaque(raw_vendor)
-        problems.add(key_path(path, "vendor"), f"must be one of {allowed}; {got}")
+    vendor, problem = rules.vendor(value.get("vendor"))
+    if problem:
+        problems.add(key_path(path, "vendor"), problem)
 
     region: Optional[int] = None
-    raw_region = value.get("region")
     region_path = key_path(path, "region")
-    if vendor in VENDORS_WITHOUT_REGION:
+    if vendor is not None and rules.region_is_ignored(vendor):
+        # A config schema refuses what would be silently ignored; a program may pass it (see model).
         if "region" in value:
-            problems.add(
-                region_path, f"must be left out: {VENDOR_NAMES[Vendor.AZURE]} takes no region and ignores one"
-            )
+            problems.add(region_path, rules.ignored_region_reason(vendor))
     elif vendor is not None:
-        if _is_int(raw_region) and raw_region in STORAGE_REGIONS[vendor]:
-            region = raw_region
-        else:
-            got = "it is missing" if "region" not in value else _got_opaque(raw_region)
-            problems.add(
-                region_path,
-                f"must be a region code of {VENDOR_NAMES[vendor]}: {describe_regions(vendor)}; {got}",
-            )
+        region, problem = rules.storage_region(vendor, value.get("region"))
+        if problem:
+            problems.add(region_path, problem)
 
     bucket = value.get("bucket")
-    if not isinstance(bucket, str) or not bucket.strip():
-        problems.add(key_path(path, "bucket"), f"must be a non-empty bucket name, {_got_opaque(bucket)}")
-    elif vendor is not None:
-        # The provider's own rule, so a bad bucket is listed here, before any resource, not at check time.
-        problem = bucket_problem(vendor, bucket)
-        if problem:
-            problems.add(key_path(path, "bucket"), problem)
+    problem = rules.bucket_problem(vendor, bucket)
+    if problem:
+        problems.add(key_path(path, "bucket"), problem)
 
     keys: dict[str, str] = {}
     for key in _SECRET_PROFILE_KEYS:
         raw = value.get(key)
         where = key_path(path, key)
-        command = f"pulumi config set --secret --path '{where}' <value>"
+        problem = rules.key_problem(raw)
         # Never echo the value: it may be a real credential typed into the wrong place.
-        if raw is None:
-            problems.add(where, f"is required; set it with `{command}`")
-        elif raw == "":
-            problems.add(where, f"is empty; set it with `{command}`")
-        elif not isinstance(raw, str):
-            problems.add(where, f"must be a string ({_type_name(raw)} given); set it with `{command}`")
-        elif raw != raw.strip():
-            problems.add(
-                where, "has leading or trailing whitespace (a copy/paste slip?); set it again, trimmed"
-            )
+        if problem:
+            problems.add(where, f"{problem}; set it with `pulumi config set --secret --path '{where}' <value>`")
         else:
-            keys[key] = raw
+            keys[key] = str(raw)
 
     if len(problems.items) != before or vendor is None or not isinstance(bucket, str):
         return None
@@ -463,7 +387,7 @@ def _profiles(value: Any, problems: _Problems) -> dict[str, Optional[StorageProf
     if value is None:
         return {}
     if not isinstance(value, Mapping):
-        problems.add("storageProfiles", f"must be an object of named storage profiles, {_got_opaque(value)}")
+        problems.add("storageProfiles", f"must be an object of named storage profiles, {got_opaque(value)}")
         return {}
     out: dict[str, Optional[StorageProfile]] = {}
     for name, body in value.items():
@@ -505,7 +429,7 @@ def _defaults(value: Any, profiles: Mapping[str, Optional[StorageProfile]], prob
     if value is None:
         return out
     if not isinstance(value, Mapping):
-        problems.add("defaults", f"must be an object, {_got(value)}")
+        problems.add("defaults", f"must be an object, {got(value)}")
         return out
     _check_keys(value, _DEFAULTS_KEYS, "defaults", problems)
     if "appId" in value:
@@ -530,7 +454,7 @@ def _entry(
     if isinstance(value, str):
         value = {"name": value}  # shorthand: `- live`
     if not isinstance(value, Mapping):
-        problems.add(path, f"must be an entry point name or an object with a name, {_got(value)}")
+        problems.add(path, f"must be an entry point name or an object with a name, {got(value)}")
         return None
     _check_keys(value, _ENTRY_KEYS, path, problems)
 
@@ -635,7 +559,7 @@ def parse_fleet(
     if entry_points is None:
         problems.add("entryPoints", "is required: a list of entry points (names, or objects with a name)")
     elif not isinstance(entry_points, list):
-        problems.add("entryPoints", f"must be a list of entry points, {_got(entry_points)}")
+        problems.add("entryPoints", f"must be a list of entry points, {got(entry_points)}")
     else:
         for i, item in enumerate(entry_points):
             parsed = _entry(i, item, dflt, profiles, problems)

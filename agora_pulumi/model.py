@@ -1,8 +1,9 @@
-"""The wire model of a snapshot setting and every rule the API doc states about it.
+"""The wire model of a snapshot setting: its inputs checked, its PATCH body, its state after a GET.
 
-Pure data and functions: no HTTP, no Pulumi. Values that are not known yet (Pulumi's preview unknowns) are
-recognised through an ``is_unknown`` predicate that the caller passes in, so this module never imports the
-SDK and the same rules serve the provider's ``check`` and ``diff``, and any other caller.
+Pure data and functions: no HTTP, no Pulumi. The field rules themselves live in :mod:`agora_pulumi.rules`
+(shared with the fleet config); this module applies them to a resource's inputs, decides what is required
+and what the defaults are, and keeps values that are not known yet (Pulumi's preview unknowns, recognised
+through an ``is_unknown`` predicate the caller passes in, so this module never imports the SDK).
 
 Property names are the API's (camelCase); a failure names the property by its dotted path
 (``storageConfig.region``) because that is what the user sees in ``pulumi preview``.
@@ -10,23 +11,33 @@ Property names are the API's (camelCase); a failure names the property by its do
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Optional
 
+from . import rules
+from .identity import SettingIdentity
 from .names import SECRET_STORAGE_FIELDS, STORAGE_FIELDS
-from .regions import (
-    DEFAULT_INTERVAL,
-    MAX_INTERVAL,
-    MIN_INTERVAL,
-    PUSH_REGIONS,
-    STORAGE_REGIONS,
-    VENDOR_NAMES,
-    VENDORS_WITHOUT_REGION,
-    Vendor,
-    describe_regions,
-)
+from .regions import DEFAULT_INTERVAL, VENDORS_WITHOUT_REGION, Vendor
+from .rules import as_int
+
+__all__ = [
+    "DEFAULTS",
+    "IDENTITY_PROPS",
+    "SECRET_STORAGE_PROPS",
+    "STORAGE_PROPS",
+    "TOP_LEVEL_PROPS",
+    "Failure",
+    "Setting",
+    "SettingIdentity",
+    "StorageConfig",
+    "as_int",
+    "check_props",
+    "diff_props",
+    "has_unmanaged_storage",
+    "setting_from_props",
+    "state_from_response",
+]
 
 IsUnknown = Callable[[Any], bool]
 
@@ -101,8 +112,12 @@ class Setting:
     storage_config: Optional[StorageConfig] = None
 
     @property
+    def identity(self) -> SettingIdentity:
+        return SettingIdentity(self.app_id, self.entry_point, self.region)
+
+    @property
     def id(self) -> str:
-        return setting_id(self.app_id, self.entry_point, self.region)
+        return self.identity.id
 
     def to_body(self) -> dict[str, Any]:
         """The full PATCH body: every field is sent, so omitted inputs converge to their defaults."""
@@ -126,130 +141,6 @@ class Setting:
         }
 
 
-def setting_id(app_id: str, entry_point: str, region: str) -> str:
-    return f"{app_id}/{entry_point}/{region}"
-
-
-def parse_setting_id(id_: str) -> Optional[tuple[str, str, str]]:
-    """Split ``appId/entryPoint/region``; ``None`` when it is not of that shape."""
-    parts = id_.split("/")
-    if len(parts) != 3 or not all(parts):
-        return None
-    return parts[0], parts[1], parts[2]
-
-
-# --- scalar coercion ------------------------------------------------------------------------------------
-
-
-def as_int(value: Any) -> Optional[int]:
-    """Integers arrive from the engine as floats (30.0): accept integral numbers, never bools or strings."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return None
-
-
-def _type_name(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return f"the number {value!r}"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, Mapping):
-        return "an object"
-    if isinstance(value, (list, tuple)):
-        return "a list"
-    return type(value).__name__
-
-
-PATH_SEGMENT = re.compile(r"\A[^\s/\\?#%\x00-\x1f\x7f]+\Z")  # \Z: "$" would accept a trailing newline
-
-
-def _check_path_segment(name: str, value: Any, out: dict[str, Any], failures: list[Failure]) -> None:
-    python_name = {"appId": "app_id", "entryPoint": "entry_point"}[name]
-    if value is None:
-        failures.append(Failure(name, f"is required: set {python_name} to the {_SEGMENT_WHAT[name]}"))
-    elif not isinstance(value, str) or not value.strip():
-        failures.append(Failure(name, f"must be a non-empty string (the {_SEGMENT_WHAT[name]}), got {_type_name(value)}"))
-    elif not PATH_SEGMENT.match(value) or value in (".", ".."):
-        failures.append(
-            Failure(
-                name,
-                f"{value!r} cannot be part of Agora's URL path: remove whitespace, control characters and "
-                "the characters / \\ ? # %",
-            )
-        )
-    else:
-        out[name] = value
-
-
-_SEGMENT_WHAT = {"appId": "Agora App ID of the entry point", "entryPoint": "entry point name"}
-
-
-# --- bucket naming rules ----------------------------------------------------------------------------------
-
-_DNS_BUCKET = re.compile(r"^[a-z0-9][a-z0-9-]*[a-z0-9]$")
-_S3_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]*[a-z0-9]$")
-_COS_BUCKET = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?-[0-9]+$")
-
-
-def _is_ip(value: str) -> bool:
-    try:
-        ipaddress.ip_address(value)
-    except ValueError:
-        return False
-    return True
-
-
-def bucket_problem(vendor: Vendor, bucket: str) -> Optional[str]:
-    """Why ``bucket`` breaks the vendor's naming rules, or ``None``. The doc defers to each vendor's rules.
-
-    The reason does not repeat the value: a "bucket" that breaks the rules may be a key pasted into the
-    wrong field.
-    """
-    name = VENDOR_NAMES[vendor]
-    if vendor is Vendor.TENCENT:
-        if not (1 <= len(bucket) <= 60) or not _COS_BUCKET.match(bucket):
-            return (
-                f"is not a valid {name} bucket name: use the full name '<name>-<APPID>' "
-                "(lowercase letters, digits and hyphens, e.g. 'snapshots-1250000000'), at most 60 characters"
-            )
-        return None
-    if vendor is Vendor.AMAZON_S3:
-        ok = (
-            3 <= len(bucket) <= 63
-            and _S3_BUCKET.match(bucket) is not None
-            and ".." not in bucket
-            and not _is_ip(bucket)
-            and not bucket.startswith("xn--")
-            and not bucket.endswith("-s3alias")
-        )
-        if not ok:
-            return (
-                f"is not a valid {name} bucket name: 3-63 lowercase letters, digits, dots and hyphens, "
-                "starting and ending with a letter or digit, not an IP address, no '..'"
-            )
-        return None
-    ok = 3 <= len(bucket) <= 63 and _DNS_BUCKET.match(bucket) is not None
-    if ok and vendor is Vendor.AZURE and "--" in bucket:
-        ok = False
-    if ok and vendor is Vendor.KINGSOFT and _is_ip(bucket):
-        ok = False
-    if not ok:
-        extra = ", no consecutive hyphens" if vendor is Vendor.AZURE else ""
-        return (
-            f"is not a valid {name} bucket name: 3-63 lowercase letters, digits and hyphens, "
-            f"starting and ending with a letter or digit{extra}"
-        )
-    return None
-
-
 # --- check ------------------------------------------------------------------------------------------------
 
 
@@ -259,85 +150,74 @@ def _check_storage(
     """Validate ``storageConfig``; returns the normalised object (unknowns kept as they are)."""
     if not isinstance(value, Mapping):
         failures.append(
-            Failure(
-                "storageConfig",
-                f"must be an object with vendor, region, bucket, accessKey and secretKey, got {_type_name(value)}",
-            )
+            Failure("storageConfig", f"must be an object with {', '.join(STORAGE_PROPS)}, {rules.got_opaque(value)}")
         )
         return None  # not echoed back in the checked inputs: it may be a key passed in the wrong place
     out: dict[str, Any] = {}
     for key in value:
         if key not in STORAGE_PROPS:
-            failures.append(
-                Failure(f"storageConfig.{key}", f"is not a storage setting; allowed: {', '.join(STORAGE_PROPS)}")
-            )
+            failures.append(Failure(f"storageConfig.{key}", rules.unknown_key(key, STORAGE_PROPS)))
 
     vendor: Optional[Vendor] = None
     raw_vendor = value.get("vendor")
     if is_unknown(raw_vendor):
         out["vendor"] = raw_vendor
     else:
-        code = as_int(raw_vendor)
-        allowed_vendors = ", ".join(f"{int(v)} ({n})" for v, n in VENDOR_NAMES.items())
-        if code is None or code not in Vendor._value2member_map_:
-            got = "nothing" if raw_vendor is None else repr(raw_vendor)
-            failures.append(Failure("storageConfig.vendor", f"must be one of {allowed_vendors}; got {got}"))
+        vendor, problem = rules.vendor(raw_vendor)
+        if vendor is None:
+            failures.append(Failure("storageConfig.vendor", str(problem)))
         else:
-            vendor = Vendor(code)
-            out["vendor"] = code
+            out["vendor"] = int(vendor)
 
     raw_region = value.get("region")
     if is_unknown(raw_region):
         out["region"] = raw_region
-    elif vendor in VENDORS_WITHOUT_REGION:
-        # The doc: Azure "does not need" a region and ignores one; it is neither sent nor stored.
-        if raw_region is not None and as_int(raw_region) is None:
-            failures.append(Failure("storageConfig.region", "is ignored for Microsoft Azure; leave it unset"))
+    elif vendor is not None and rules.region_is_ignored(vendor):
+        # The doc: Azure "does not need" a region and ignores one; it is neither sent nor stored. A program
+        # may still pass one (the doc allows it); only something that is not a region code is refused.
+        if raw_region is not None and rules.as_int(raw_region) is None:
+            failures.append(Failure("storageConfig.region", rules.ignored_region_reason(vendor)))
         out["region"] = None
     elif vendor is not None:
-        code = as_int(raw_region)
-        if code is None or code not in STORAGE_REGIONS[vendor]:
-            got = "nothing" if raw_region is None else repr(raw_region)
-            failures.append(
-                Failure(
-                    "storageConfig.region",
-                    f"must be one of the {VENDOR_NAMES[vendor]} region codes: {describe_regions(vendor)}; got {got}",
-                )
-            )
+        code, problem = rules.storage_region(vendor, raw_region)
+        if code is None:
+            failures.append(Failure("storageConfig.region", str(problem)))
         else:
             out["region"] = code
     else:
-        code = as_int(raw_region)
+        code = rules.as_int(raw_region)
         out["region"] = code if code is not None else raw_region
 
     raw_bucket = value.get("bucket")
     if is_unknown(raw_bucket):
         out["bucket"] = raw_bucket
-    elif not isinstance(raw_bucket, str) or not raw_bucket:
-        failures.append(Failure("storageConfig.bucket", f"must be a non-empty bucket name, got {_type_name(raw_bucket)}"))
     else:
-        problem = bucket_problem(vendor, raw_bucket) if vendor is not None else None
+        problem = rules.bucket_problem(vendor, raw_bucket)
         if problem:
             failures.append(Failure("storageConfig.bucket", problem))
-        out["bucket"] = raw_bucket
+        if isinstance(raw_bucket, str) and raw_bucket:
+            out["bucket"] = raw_bucket
 
     for key in SECRET_STORAGE_PROPS:
         raw = value.get(key)
-        python_name = "access_key" if key == "accessKey" else "secret_key"
         if is_unknown(raw):
             out[key] = raw
-        elif not isinstance(raw, str) or not raw:
+            continue
+        problem = rules.key_problem(raw)
+        if problem:
             # Never echo the value: it may be a real key in the wrong place.
-            failures.append(
-                Failure(f"storageConfig.{key}", f"must be a non-empty string: set {python_name} from a secret config value")
-            )
-        elif raw != raw.strip():
-            failures.append(
-                Failure(f"storageConfig.{key}", "has leading or trailing whitespace (a copy/paste slip?): trim it")
-            )
+            failures.append(Failure(f"storageConfig.{key}", f"{problem}: set {_PYTHON_NAMES[key]} from a secret config value"))
         else:
             out[key] = raw
     return out
+
+
+_PYTHON_NAMES: Mapping[str, str] = {
+    "appId": "app_id",
+    "entryPoint": "entry_point",
+    "accessKey": "access_key",
+    "secretKey": "secret_key",
+}
 
 
 def check_props(
@@ -355,31 +235,38 @@ def check_props(
     out: dict[str, Any] = {}
     for key in news:
         if key not in TOP_LEVEL_PROPS:
-            failures.append(Failure(key, f"is not a snapshot setting; allowed: {', '.join(TOP_LEVEL_PROPS)}"))
+            failures.append(Failure(key, rules.unknown_key(key, TOP_LEVEL_PROPS)))
 
     for key in ("appId", "entryPoint"):
         value = news.get(key)
         if is_unknown(value):
             out[key] = value
+        elif value is None:
+            failures.append(Failure(key, f"is required: set {_PYTHON_NAMES[key]} to the {rules.SEGMENT_WHAT[key]}"))
         else:
-            _check_path_segment(key, value, out, failures)
+            problem = rules.segment_problem(value, rules.SEGMENT_WHAT[key])
+            if problem:
+                failures.append(Failure(key, problem))
+            else:
+                out[key] = value
 
     region = news.get("region")
     if is_unknown(region):
         out["region"] = region
-    elif isinstance(region, str) and region.strip().lower() in PUSH_REGIONS:
-        out["region"] = region.strip().lower()
     else:
-        got = "nothing" if region is None else repr(region)
-        failures.append(
-            Failure("region", f"must be the push region of the entry point, one of {', '.join(PUSH_REGIONS)}; got {got}")
-        )
+        normalised, problem = rules.push_region(region)
+        if normalised is None:
+            failures.append(Failure("region", str(problem)))
+        else:
+            out["region"] = normalised
 
     enabled = news.get("enabled")
     if is_unknown(enabled) or isinstance(enabled, bool):
         out["enabled"] = enabled
+    elif enabled is None:
+        failures.append(Failure("enabled", "is required: true or false"))
     else:
-        failures.append(Failure("enabled", f"is required and must be true or false, got {_type_name(enabled)}"))
+        failures.append(Failure("enabled", str(rules.boolean_problem(enabled))))
 
     interval = news.get("snapshotInterval")
     if interval is None:
@@ -387,15 +274,9 @@ def check_props(
     elif is_unknown(interval):
         out["snapshotInterval"] = interval
     else:
-        seconds = as_int(interval)
-        if seconds is None or not MIN_INTERVAL <= seconds <= MAX_INTERVAL:
-            failures.append(
-                Failure(
-                    "snapshotInterval",
-                    f"must be a whole number of seconds in [{MIN_INTERVAL}, {MAX_INTERVAL}] "
-                    f"(default {DEFAULT_INTERVAL}); got {interval!r}",
-                )
-            )
+        seconds, problem = rules.interval(interval)
+        if seconds is None:
+            failures.append(Failure("snapshotInterval", str(problem)))
         else:
             out["snapshotInterval"] = seconds
 
@@ -405,7 +286,7 @@ def check_props(
     elif is_unknown(moderation) or isinstance(moderation, bool):
         out["enableModeration"] = moderation
     else:
-        failures.append(Failure("enableModeration", f"must be true or false (default false), got {_type_name(moderation)}"))
+        failures.append(Failure("enableModeration", str(rules.boolean_problem(moderation))))
 
     storage = news.get("storageConfig")
     if storage is None:
@@ -502,9 +383,7 @@ def has_unmanaged_storage(body: Mapping[str, Any], previous: Optional[Mapping[st
 
 
 def state_from_response(
-    app_id: str,
-    entry_point: str,
-    region: str,
+    identity: SettingIdentity,
     body: Mapping[str, Any],
     previous: Optional[Mapping[str, Any]] = None,
 ) -> dict[str, Any]:
@@ -529,9 +408,9 @@ def state_from_response(
     if interval is None:
         interval = as_int(prev.get("snapshotInterval"))
     state: dict[str, Any] = {
-        "appId": app_id,
-        "entryPoint": entry_point,
-        "region": region,
+        "appId": identity.app_id,
+        "entryPoint": identity.entry_point,
+        "region": identity.region,
         "enabled": pick_bool("enabled", False),
         "snapshotInterval": interval if interval is not None else DEFAULT_INTERVAL,
         "enableModeration": pick_bool("enableModeration", False),

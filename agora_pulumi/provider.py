@@ -15,7 +15,6 @@ HTTP request → outputs. ``check`` and ``diff`` never do HTTP, so previews cost
 
 from __future__ import annotations
 
-import math
 import os
 import sys
 import threading
@@ -35,16 +34,16 @@ from pulumi.dynamic import (
 from pulumi.output import Unknown
 from pulumi.runtime import rpc
 
-from .client import DEFAULT_ENDPOINT, AgoraClient, ClientConfig
+from .client import AgoraClient
+from .client_config import ClientConfig
 from .errors import AgoraError, ConfigurationError, NotFoundError
+from .identity import SettingIdentity
 from .model import (
     Setting,
     check_props,
     diff_props,
     has_unmanaged_storage,
-    parse_setting_id,
     setting_from_props,
-    setting_id,
     state_from_response,
 )
 from .names import PROVIDER_KEY
@@ -69,54 +68,6 @@ def _plain(value: Any) -> Any:
     return value
 
 
-# --- configuration --------------------------------------------------------------------------------------
-
-
-def _number(kind: Callable[[str], Union[int, float]]) -> Callable[[str, Any], Union[int, float]]:
-    """A parser for a numeric setting. Values arrive as strings ("5") or, from typed YAML config, as
-    numbers (5.0 after the trip through protobuf), so both spellings of a whole number are accepted."""
-
-    def parse(key: str, raw: Any) -> Union[int, float]:
-        try:
-            number = float(str(raw).strip())
-        except ValueError:
-            number = math.nan
-        whole = kind is not int or number.is_integer()
-        if not math.isfinite(number) or number < 0 or not whole:
-            what = "a whole number >= 0" if kind is int else "a number >= 0"
-            raise ConfigurationError(f"{key} must be {what}, got {raw!r}: `pulumi config set {key} <number>`.")
-        return int(number) if kind is int else number
-
-    return parse
-
-
-# (config key, environment variable, ClientConfig field, parser for non-string fields)
-_SETTINGS: tuple[tuple[str, str, str, Optional[Callable[[str, Any], Union[int, float]]]], ...] = (
-    ("agora:customerId", "AGORA_CUSTOMER_ID", "customer_id", None),
-    ("agora:customerSecret", "AGORA_CUSTOMER_SECRET", "customer_secret", None),
-    ("agora:endpoint", "AGORA_ENDPOINT", "endpoint", None),
-    ("agora:maxRetries", "AGORA_MAX_RETRIES", "max_retries", _number(int)),
-    ("agora:timeoutSeconds", "AGORA_TIMEOUT_SECONDS", "read_timeout", _number(float)),
-    ("agora:connectTimeoutSeconds", "AGORA_CONNECT_TIMEOUT_SECONDS", "connect_timeout", _number(float)),
-    ("agora:retryBackoffSeconds", "AGORA_RETRY_BACKOFF_SECONDS", "backoff_factor", _number(float)),
-    ("agora:retryJitterSeconds", "AGORA_RETRY_JITTER_SECONDS", "backoff_jitter", _number(float)),
-    ("agora:maxRetryAfterSeconds", "AGORA_MAX_RETRY_AFTER_SECONDS", "max_retry_after", _number(float)),
-)
-
-
-def client_config_from(get: Callable[[str], Any], environ: Mapping[str, str]) -> ClientConfig:
-    """Stack config first, then the environment, then defaults. Raises :class:`ConfigurationError`."""
-    values: dict[str, Any] = {"customer_id": "", "customer_secret": "", "endpoint": DEFAULT_ENDPOINT}
-    for key, env, name, parse in _SETTINGS:
-        raw = get(key)
-        if raw is None or raw == "":
-            raw = environ.get(env) or None
-        if raw is None:
-            continue
-        values[name] = parse(key, raw) if parse else str(raw)
-    return ClientConfig(**values)
-
-
 class _ProviderState:
     """What a configured provider instance needs at run time; never pickled."""
 
@@ -129,7 +80,7 @@ class _ProviderState:
     def load(cls, get: Callable[[str], Any]) -> _ProviderState:
         """From stack config (``get``) and the environment; a configuration error is kept, not raised."""
         try:
-            return cls(client_config_from(get, os.environ))
+            return cls(ClientConfig.from_sources(get, os.environ))
         except ConfigurationError as exc:
             return cls(exc)
 
@@ -206,7 +157,7 @@ class SnapshotSettingProvider(ResourceProvider):
         """One PATCH with the full desired body; the id is then owned by this deployment (see ``_WRITTEN``)."""
         setting = setting_from_props(_plain(props))
         try:
-            self._client().patch_setting(setting.app_id, setting.entry_point, setting.region, setting.to_body())
+            self._client().patch_setting(setting.identity, setting.to_body())
         except AgoraError as exc:
             raise SnapshotSettingError(f"{doing} snapshot setting {setting.id} failed. {exc}") from None
         _claim(setting.id)
@@ -221,49 +172,42 @@ class SnapshotSettingProvider(ResourceProvider):
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         previous = _plain(props)
-        ident = _identity(id_, previous)
-        if ident is None:
+        identity = SettingIdentity.from_props(previous, id_)
+        if identity is None:
             raise SnapshotSettingError(
                 f"Cannot read snapshot setting {id_!r}: the id must be 'appId/entryPoint/region'."
             )
         try:
-            body = self._client().get_setting(*ident)
+            body = self._client().get_setting(identity)
         except NotFoundError:
             return ReadResult("", {})
         except AgoraError as exc:
             raise SnapshotSettingError(f"Reading snapshot setting {id_} failed. {exc}") from None
         if has_unmanaged_storage(body, previous):
             _warn(
-                f"Agora holds a storage config for snapshot setting {setting_id(*ident)} that this resource does "
+                f"Agora holds a storage config for snapshot setting {identity} that this resource does "
                 "not manage (set outside Pulumi); it is left out of state and stays in effect at Agora. Declare "
                 "storage_config on the resource to manage it."
             )
-        state = state_from_response(*ident, body, previous or None)
-        return ReadResult(setting_id(*ident), state, dict(state))
+        state = state_from_response(identity, body, previous or None)
+        return ReadResult(identity.id, state, dict(state))
 
     def delete(self, id_: str, _props: dict[str, Any]) -> None:
-        ident = _identity(id_, _plain(_props))
-        if ident is None:
+        identity = SettingIdentity.from_props(_plain(_props), id_)
+        if identity is None:
             return
-        if _written_here(setting_id(*ident)):
+        if _written_here(identity.id):
             _warn(
-                f"snapshot setting {setting_id(*ident)} was just written by another resource in this deployment "
+                f"snapshot setting {identity} was just written by another resource in this deployment "
                 "(a rename without `aliases`, or two resources for one setting); it is left enabled rather than "
                 "disabled. Use `aliases` when renaming a SnapshotSetting."
             )
             return
         try:
-            self._client().patch_setting(*ident, {"enabled": False})
+            self._client().patch_setting(identity, {"enabled": False})
         except NotFoundError:
             return  # the entry point is gone, and with it the setting
         except AgoraError as exc:
             raise SnapshotSettingError(
                 f"Deleting (disabling) snapshot setting {id_} failed; it is still in the stack. {exc}"
             ) from None
-
-
-def _identity(id_: str, props: Mapping[str, Any]) -> Optional[tuple[str, str, str]]:
-    app_id, entry_point, region = props.get("appId"), props.get("entryPoint"), props.get("region")
-    if isinstance(app_id, str) and isinstance(entry_point, str) and isinstance(region, str):
-        return app_id, entry_point, region.lower()
-    return parse_setting_id(id_) if id_ else None

@@ -19,6 +19,7 @@ from agora_pulumi.client import (
     worst_case_seconds,
 )
 from agora_pulumi.emulator import DEFAULT_CUSTOMER_ID, DEFAULT_CUSTOMER_SECRET
+from agora_pulumi.identity import SettingIdentity
 from agora_pulumi.testing.emulator import EmulatorHandle
 from tests.support import APP_ID
 
@@ -46,8 +47,8 @@ def client(url: str, **overrides: object) -> AgoraClient:
 
 def test_patch_then_get_round_trip_with_basic_auth_and_user_agent(emu: EmulatorHandle) -> None:
     c = client(emu.url)
-    c.patch_setting(APP_ID, "live", "cn", BODY)
-    assert c.get_setting(APP_ID, "live", "cn") == BODY
+    c.patch_setting(SettingIdentity(APP_ID, "live", "cn"), BODY)
+    assert c.get_setting(SettingIdentity(APP_ID, "live", "cn")) == BODY
     requests_seen = emu.api_requests()
     assert [r["auth"] for r in requests_seen] == ["ok", "ok"]
     assert {r["user_agent"] for r in requests_seen} == {USER_AGENT}
@@ -55,12 +56,12 @@ def test_patch_then_get_round_trip_with_basic_auth_and_user_agent(emu: EmulatorH
 
 
 def test_path_segments_are_encoded_so_inputs_cannot_reshape_the_path() -> None:
-    assert settings_path("a/b", "x?y", "cn") == "/v1/projects/a%2Fb/fls/entry_points/x%3Fy/settings/snapshot/regions/cn"
+    assert settings_path(SettingIdentity("a/b", "x?y", "cn")) == "/v1/projects/a%2Fb/fls/entry_points/x%3Fy/settings/snapshot/regions/cn"
 
 
 def test_transient_failures_are_retried_until_success(emu: EmulatorHandle) -> None:
     emu.set_faults(queue=[{"status": 500}, {"status": 503}, {"status": 429, "retry_after": 1}])
-    client(emu.url).patch_setting(APP_ID, "live", "cn", BODY)
+    client(emu.url).patch_setting(SettingIdentity(APP_ID, "live", "cn"), BODY)
     statuses = [r["status"] for r in emu.api_requests()]
     assert statuses == [500, 503, 429, 200]
     assert emu.stored(APP_ID, "live", "cn")["enabled"] is True
@@ -69,7 +70,7 @@ def test_transient_failures_are_retried_until_success(emu: EmulatorHandle) -> No
 def test_retry_after_is_honoured_up_to_the_configured_ceiling(emu: EmulatorHandle) -> None:
     emu.set_faults(queue=[{"status": 429, "retry_after": 1}])
     started = time.monotonic()
-    client(emu.url, max_retry_after=0.5).patch_setting(APP_ID, "live", "cn", BODY)
+    client(emu.url, max_retry_after=0.5).patch_setting(SettingIdentity(APP_ID, "live", "cn"), BODY)
     assert time.monotonic() - started >= 0.5
     assert AgoraRetry().parse_retry_after("3600") == 30  # the default ceiling
     capped = build_retry(ClientConfig(DEFAULT_CUSTOMER_ID, DEFAULT_CUSTOMER_SECRET, max_retry_after=3))
@@ -80,7 +81,7 @@ def test_retry_after_is_honoured_up_to_the_configured_ceiling(emu: EmulatorHandl
 def test_exhausted_retries_raise_server_error_with_attempts_and_request_id(emu: EmulatorHandle) -> None:
     emu.set_faults(queue=[{"status": 502}] * 3)
     with pytest.raises(errors.ServerError) as err:
-        client(emu.url, max_retries=2).patch_setting(APP_ID, "live", "cn", BODY)
+        client(emu.url, max_retries=2).patch_setting(SettingIdentity(APP_ID, "live", "cn"), BODY)
     assert err.value.status == 502 and err.value.attempts == 3
     assert err.value.request_id == emu.api_requests()[-1]["request_id"]
     assert "after 3 attempts" in str(err.value)
@@ -95,7 +96,7 @@ def test_client_errors_are_not_retried_and_map_to_one_class_each(
 ) -> None:
     emu.set_faults(queue=[{"status": status}])
     with pytest.raises(cls) as err:
-        client(emu.url).patch_setting(APP_ID, "live", "cn", BODY)
+        client(emu.url).patch_setting(SettingIdentity(APP_ID, "live", "cn"), BODY)
     assert len(emu.api_requests()) == 1
     assert isinstance(err.value, errors.AgoraError) and err.value.status == status
     assert errors.error_class_for(status) is cls
@@ -109,7 +110,7 @@ def test_status_table_covers_5xx_and_unknown_codes() -> None:
 def test_real_validation_error_carries_agoras_message_without_secrets(emu: EmulatorHandle) -> None:
     bad = {**BODY, "snapshotInterval": 3}
     with pytest.raises(errors.BadRequestError) as err:
-        client(emu.url).patch_setting(APP_ID, "live", "cn", bad)
+        client(emu.url).patch_setting(SettingIdentity(APP_ID, "live", "cn"), bad)
     assert "snapshotInterval" in str(err.value)
     assert "AK-client-01" not in str(err.value) and "SK-client-01" not in str(err.value)
 
@@ -120,7 +121,7 @@ def test_refused_connection_is_a_transport_error_naming_the_endpoint() -> None:
         port = s.getsockname()[1]
     url = f"http://127.0.0.1:{port}"
     with pytest.raises(errors.TransportError) as err:
-        client(url, max_retries=1).get_setting(APP_ID, "live", "cn")
+        client(url, max_retries=1).get_setting(SettingIdentity(APP_ID, "live", "cn"))
     assert url in str(err.value) and "refused" in str(err.value)
     assert DEFAULT_CUSTOMER_SECRET not in str(err.value)
 
@@ -160,7 +161,7 @@ def test_loopback_endpoint_bypasses_proxies_from_the_environment(
 ) -> None:
     monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens on the discard port
     monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
-    client(emu.url).patch_setting(APP_ID, "live", "cn", BODY)
+    client(emu.url).patch_setting(SettingIdentity(APP_ID, "live", "cn"), BODY)
     assert emu.stored(APP_ID, "live", "cn")["enabled"] is True
 
 
@@ -187,7 +188,7 @@ def test_remote_endpoint_goes_through_the_environments_proxy(monkeypatch: pytest
         monkeypatch.delenv("NO_PROXY", raising=False)
         monkeypatch.delenv("no_proxy", raising=False)
         with pytest.raises(errors.TransportError):
-            client("https://api.agora.example", max_retries=1).get_setting(APP_ID, "live", "cn")
+            client("https://api.agora.example", max_retries=1).get_setting(SettingIdentity(APP_ID, "live", "cn"))
         thread.join(timeout=10)
     assert received and received[0].startswith(b"CONNECT api.agora.example:443")
     assert DEFAULT_CUSTOMER_SECRET.encode() not in b"".join(received)

@@ -7,10 +7,12 @@ from typing import Any
 import pytest
 
 from agora_pulumi import model
+from agora_pulumi.identity import SettingIdentity
 from agora_pulumi.regions import STORAGE_REGIONS, Vendor, geography, region_codes
 from tests.support import setting_inputs
 
 UNKNOWN = object()
+IDENT = SettingIdentity("0123456789abcdef", "live", "cn")
 
 
 def is_unknown(value: Any) -> bool:
@@ -194,20 +196,20 @@ def test_read_tolerates_missing_fields_and_keeps_known_keys() -> None:
         "snapshotInterval": 30,
         "storageConfig": {"accessKey": "ab***yz", "region": 3, "secretKey": "", "vendor": 2},
     }
-    state = model.state_from_response("0123456789abcdef", "live", "cn", doc_example, previous)
+    state = model.state_from_response(IDENT, doc_example, previous)
     assert state == previous
     rotated = {**doc_example, "storageConfig": {**doc_example["storageConfig"], "secretKey": "rotated-elsewhere"}}
-    state = model.state_from_response("0123456789abcdef", "live", "cn", rotated, previous)
+    state = model.state_from_response(IDENT, rotated, previous)
     assert state["storageConfig"]["secretKey"] == "rotated-elsewhere"
     assert state["storageConfig"]["accessKey"] == "AK-test-0001"
-    bare = model.state_from_response("0123456789abcdef", "live", "cn", {}, None)
+    bare = model.state_from_response(IDENT, {}, None)
     assert bare["enabled"] is False and bare["snapshotInterval"] == 10 and bare["storageConfig"] is None
 
 
 def test_read_leaves_storage_the_resource_does_not_manage_out_of_state() -> None:
     previous = model.setting_from_props(checked(storageConfig=None)).to_state()
     remote = {"enabled": True, "storageConfig": {"vendor": 2, "region": 3, "bucket": "b", "accessKey": "AK", "secretKey": "SK"}}
-    state = model.state_from_response("0123456789abcdef", "live", "cn", remote, previous)
+    state = model.state_from_response(IDENT, remote, previous)
     assert state["storageConfig"] is None
     assert model.has_unmanaged_storage(remote, previous)
     # ... so the unchanged program neither shows a diff nor trips the "cannot be removed" rule.
@@ -222,5 +224,5 @@ def test_dropping_storage_while_moving_to_another_setting_is_allowed() -> None:
 
 
 def test_setting_id_round_trip() -> None:
-    assert model.parse_setting_id(model.setting_id("a", "b", "cn")) == ("a", "b", "cn")
-    assert model.parse_setting_id("a/b") is None and model.parse_setting_id("a//cn") is None
+    assert SettingIdentity.parse(SettingIdentity("a", "b", "cn").id) == ("a", "b", "cn")
+    assert SettingIdentity.parse("a/b") is None and SettingIdentity.parse("a//cn") is None

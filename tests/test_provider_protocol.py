@@ -14,6 +14,7 @@ from pulumi.runtime.proto import provider_pb2
 
 from agora_pulumi import __version__
 from agora_pulumi.client import AgoraClient, ClientConfig
+from agora_pulumi.identity import SettingIdentity
 from agora_pulumi.testing.emulator import EmulatorHandle, running_emulator
 from agora_pulumi.testing.engine import UNKNOWN, ProviderServer, to_struct
 from tests.support import APP_ID, clean_env, setting_inputs, stack_config
@@ -281,8 +282,7 @@ def test_storage_set_in_the_console_does_not_block_the_next_up(server: ProviderS
     console = {"enabled": True, "storageConfig": {"vendor": 2, "region": 3, "bucket": "console", "accessKey": "AK-console-77",
                                  "secretKey": "SK-console-77"}}
     # Someone sets storage in the console: a PATCH of the storage config only.
-    AgoraClient(ClientConfig("demo-customer-id", "demo-customer-secret", endpoint=emu.url)).patch_setting(
-        APP_ID, "live", "cn", console
+    AgoraClient(ClientConfig("demo-customer-id", "demo-customer-secret", endpoint=emu.url)).patch_setting(SettingIdentity(APP_ID, "live", "cn"), console
     )
     _, read_outs, read_inputs = server.read(SETTING_ID, outs)
     assert without_provider(read_outs).get("storageConfig") is None

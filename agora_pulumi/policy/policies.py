@@ -62,8 +62,8 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UnknownValueError
 
 from agora_pulumi import regions
-from agora_pulumi.model import as_int
 from agora_pulumi.names import SECRET_STORAGE_FIELDS, TYPE_TOKEN
+from agora_pulumi.rules import as_int
 
 SNAPSHOT_SETTING_TYPE: Final = TYPE_TOKEN
 """The engine type of ``agora_pulumi.SnapshotSetting`` (a dynamic resource, module ``agora``)."""

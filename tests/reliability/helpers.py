@@ -14,7 +14,7 @@ from pulumi.runtime.proto import provider_pb2
 
 from agora_pulumi.client import AgoraClient, ClientConfig, settings_path, worst_case_seconds
 from agora_pulumi.emulator import DEFAULT_CUSTOMER_ID, DEFAULT_CUSTOMER_SECRET
-from agora_pulumi.provider import client_config_from
+from agora_pulumi.identity import SettingIdentity
 from agora_pulumi.testing.emulator import EmulatorHandle
 from agora_pulumi.testing.engine import PROVIDER_KEY, TYPE_TOKEN, ProviderServer, to_struct, urn_for
 from tests.support import APP_ID
@@ -41,7 +41,7 @@ MATRIX_CONFIG: Mapping[str, str] = {
 
 def client_config(stack: Mapping[str, str]) -> ClientConfig:
     """The ClientConfig the provider builds from this stack config (same parser, no environment)."""
-    return client_config_from(stack.get, {})
+    return ClientConfig.from_sources(stack.get, {})
 
 
 def bound_seconds(stack: Mapping[str, str]) -> float:
@@ -67,7 +67,7 @@ def without_provider(props: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def api_path(entry_point: str, region: str = "cn", app_id: str = APP_ID) -> str:
-    return settings_path(app_id, entry_point, region)
+    return settings_path(SettingIdentity(app_id, entry_point, region))
 
 
 def direct_client(url: str, secret: str = DEFAULT_CUSTOMER_SECRET) -> AgoraClient:

@@ -11,8 +11,9 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from agora_pulumi.model import STORAGE_PROPS, TOP_LEVEL_PROPS, bucket_problem
+from agora_pulumi.model import STORAGE_PROPS, TOP_LEVEL_PROPS
 from agora_pulumi.regions import MAX_INTERVAL, MIN_INTERVAL, PUSH_REGIONS, STORAGE_REGIONS, Vendor
+from agora_pulumi.rules import bucket_problem
 from agora_pulumi.testing.engine import UNKNOWN
 
 BIG = 2**53

@@ -20,6 +20,7 @@ from typing import Any, Callable, Mapping, Optional
 import grpc
 import pytest
 
+from agora_pulumi.identity import SettingIdentity
 from agora_pulumi.model import check_props, setting_from_props
 from agora_pulumi.testing.emulator import EmulatorHandle
 from agora_pulumi.testing.engine import ProviderServer
@@ -226,7 +227,7 @@ def test_fault_matrix(
     new_state = updated(entry_point) if op == "update" else before_state
     seeded = 0
     if op != "create":  # an earlier deployment (another process) configured the setting
-        direct_client(emu.url).patch_setting(APP_ID, entry_point, "cn", wire_body(before_state))
+        direct_client(emu.url).patch_setting(SettingIdentity(APP_ID, entry_point, "cn"), wire_body(before_state))
         seeded = 1
         settle(emu, path, seeded)
     before = None if op == "create" else wire_body(before_state)

@@ -19,6 +19,7 @@ from urllib3.util.retry import RequestHistory
 
 from agora_pulumi.client import AgoraClient, ClientConfig, build_retry, worst_case_seconds
 from agora_pulumi.emulator import DEFAULT_CUSTOMER_ID, DEFAULT_CUSTOMER_SECRET
+from agora_pulumi.identity import SettingIdentity
 from agora_pulumi.model import check_props
 from agora_pulumi.testing.emulator import EmulatorHandle
 from agora_pulumi.testing.engine import ProviderServer
@@ -63,7 +64,7 @@ def test_jitter_spreads_real_sleeps(emu: EmulatorHandle) -> None:
     for _ in range(6):
         emu.set_faults(queue=[{"status": 503}])
         started = time.monotonic()
-        client.get_setting(APP_ID, "jitter", "cn")
+        client.get_setting(SettingIdentity(APP_ID, "jitter", "cn"))
         durations.append(time.monotonic() - started)
     assert max(durations) - min(durations) > 0.03
     assert max(durations) < 0.3 + 0.5
@@ -75,7 +76,7 @@ def test_the_first_retry_is_not_immediate(emu: EmulatorHandle) -> None:
                                       backoff_factor=0.3, backoff_jitter=0.0))
     emu.set_faults(queue=[{"status": 503}])
     started = time.monotonic()
-    client.get_setting(APP_ID, "first-retry", "cn")
+    client.get_setting(SettingIdentity(APP_ID, "first-retry", "cn"))
     assert time.monotonic() - started >= 0.3
     assert [e["status"] for e in settle(emu, api_path("first-retry"), 2)] == [503, 200]
 
@@ -120,7 +121,7 @@ def test_the_worst_case_bound_holds_when_every_attempt_fails_as_slowly_as_possib
     throttled = {"status": 429, "retry_after": 60, "method": "GET"}
     with ProviderServer(env=clean_env()) as srv:
         srv.configure(config)
-        direct_client(emu.url).patch_setting(APP_ID, "worst", "cn", {"enabled": True})
+        direct_client(emu.url).patch_setting(SettingIdentity(APP_ID, "worst", "cn"), {"enabled": True})
         emu.set_faults(queue=[slow, throttled, slow, slow])
         outs = {**checked("worst"), "storageConfig": None}
         started = time.monotonic()

@@ -29,6 +29,7 @@ import pytest
 
 from agora_pulumi.client import AgoraClient, ClientConfig
 from agora_pulumi.errors import AgoraError
+from agora_pulumi.identity import SettingIdentity
 from agora_pulumi.provider import SnapshotSettingProvider
 from agora_pulumi.testing.emulator import EmulatorHandle, running_emulator
 from agora_pulumi.testing.engine import ProviderServer
@@ -290,7 +291,7 @@ def test_errors_redact_whatever_agora_echoes(echo_url: str, scanner: Scanner) ->
     body = {"enabled": True, "storageConfig": keys(1, vendor=2, region=3)}
     client = AgoraClient(ClientConfig("id", CUSTOMER_SECRET, endpoint=echo_url, max_retries=1, backoff_factor=0.01,
                                       backoff_jitter=0))
-    for call in (lambda: client.patch_setting(APP_ID, "live", "cn", body), lambda: client.get_setting(APP_ID, "live", "cn")):
+    for call in (lambda: client.patch_setting(SettingIdentity(APP_ID, "live", "cn"), body), lambda: client.get_setting(SettingIdentity(APP_ID, "live", "cn"))):
         error: Optional[AgoraError] = None
         try:
             call()

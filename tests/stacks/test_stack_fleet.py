@@ -105,7 +105,7 @@ def test_empty_list_is_an_empty_fleet() -> None:
 def test_issue_example_path_and_message() -> None:
     entries = ["a", "b", "c", {"name": "d", "overrides": {"eu": {"snapshotInterval": 301}}}]
     assert errors(entries) == [
-        "entryPoints[3].overrides.eu.snapshotInterval: must be an integer in [5, 300], got 301"
+        "entryPoints[3].overrides.eu.snapshotInterval: must be a whole number of seconds in [5, 300] (default 10), got 301"
     ]
 
 
@@ -138,17 +138,17 @@ def test_every_problem_is_listed_once_in_one_error() -> None:
         "storageProfiles.bad.vendor: must be one of 0 (Qiniu Cloud), 1 (Amazon S3), 2 (Aliyun OSS), "
         "3 (Tencent Cloud COS), 4 (Kingsoft Cloud KS3), 5 (Microsoft Azure); got true",
         'storageProfiles.bad.bucket: must be a non-empty bucket name, got a string of 1 character',
-        "storageProfiles.bad.accessKey: is empty; "
+        "storageProfiles.bad.accessKey: must be a non-empty string; "
         "set it with `pulumi config set --secret --path 'storageProfiles.bad.accessKey' <value>`",
-        "storageProfiles.bad.secretKey: must be a string (an integer given); "
+        "storageProfiles.bad.secretKey: must be a non-empty string (an integer given); "
         "set it with `pulumi config set --secret --path 'storageProfiles.bad.secretKey' <value>`",
-        "defaults.snapshotInterval: must be an integer in [5, 300], got true",
-        "defaults.overrides.xx: must be a push region: cn (mainland China), ap (Asia Pacific), "
-        'na (North America), eu (Europe); got "xx"',
+        "defaults.snapshotInterval: must be a whole number of seconds in [5, 300] (default 10), got true",
+        "defaults.overrides.xx: must be a push region, one of cn, ap, na, eu (mainland China, Asia Pacific, "
+        'North America, Europe); got "xx"',
         'entryPoints[1].name: "two words" cannot be part of Agora\'s URL path: remove whitespace, control characters and / \\ ? # %',
         "entryPoints[2].regions[1]: 'eu' is listed twice",
-        "entryPoints[2].regions[2]: must be a push region: cn (mainland China), ap (Asia Pacific), "
-        'na (North America), eu (Europe); got "moon"',
+        "entryPoints[2].regions[2]: must be a push region, one of cn, ap, na, eu (mainland China, Asia Pacific, "
+        'North America, Europe); got "moon"',
         'entryPoints[2].enabled: must be true or false, got "true" (a quoted string: write it unquoted in the YAML)',
         "entryPoints[3].name: is required (the entry point name)",
         "entryPoints[3].regions: must list at least one push region (cn, ap, na, eu)",

@@ -258,7 +258,7 @@ def test_bad_config_lists_every_bad_path_in_one_run_error_and_registers_nothing(
         "storageProfiles.s3-eu.region: must be a region code of Amazon S3",
         "storageProfiles.azure.vendor: must be one of 0 (Qiniu Cloud)",
         "defaults.regions[1]: must be a push region",
-        "entryPoints[3].overrides.eu.snapshotInterval: must be an integer in [5, 300], got 3",
+        "entryPoints[3].overrides.eu.snapshotInterval: must be a whole number of seconds in [5, 300] (default 10), got 3",
         "entryPoints[4].regions[0]: duplicates entryPoints[1]",
     ]
     for line in expected:

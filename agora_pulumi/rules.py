@@ -1,0 +1,261 @@
+"""Every field rule of a snapshot setting, once, with one wording each.
+
+The provider's ``check`` (:mod:`agora_pulumi.model`) and the fleet config parser (:mod:`agora_pulumi.fleet`)
+both validate the same fields: identifiers that become URL path segments, push regions, the interval, the
+booleans, the storage vendor, its region, the bucket and the two keys. Each rule lives here as a function
+that takes the raw value and returns either the normalised value or the reason it is wrong. Callers only
+decide *where* a failure is reported (``storageConfig.region`` for a program, ``storageProfiles.s3.region``
+for the fleet) and what is required at their level.
+
+Pure functions of data: no Pulumi, no HTTP. A reason never repeats a value that might be a credential (keys,
+and buckets, which may be a key pasted into the wrong field): :func:`got_opaque` shows only a length.
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import json
+import re
+from typing import Any, Mapping, Optional, Sequence
+
+from .regions import (
+    DEFAULT_INTERVAL,
+    MAX_INTERVAL,
+    MIN_INTERVAL,
+    PUSH_REGION_NAMES,
+    PUSH_REGIONS,
+    STORAGE_REGIONS,
+    VENDOR_NAMES,
+    VENDORS_WITHOUT_REGION,
+    Vendor,
+    describe_regions,
+)
+
+# --- rendering the offending value ------------------------------------------------------------------------
+
+
+def type_name(value: Any) -> str:
+    """``a string``, ``an integer``, ...: what a value is, without showing it."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, Mapping):
+        return "an object"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    return type(value).__name__
+
+
+def _looks_typed(value: str) -> bool:
+    return value.strip().lower() in ("true", "false") or value.strip().lstrip("-").isdigit()
+
+
+def got(value: Any) -> str:
+    """``got <value>`` for values that are not secret, as JSON (what a user wrote in YAML or a program).
+
+    Strings are quoted and cut, so blanks stay visible; a string that looks like a number or a boolean gets
+    a hint, since quoting it in YAML is the usual cause.
+    """
+    if value is None:
+        return "got nothing"
+    if isinstance(value, bool):
+        return f"got {str(value).lower()}"
+    if isinstance(value, (int, float)):
+        return f"got {json.dumps(value)}" if abs(value) < 1e16 else f"got {type_name(value)} of that size"
+    if isinstance(value, str):
+        shown = value if len(value) <= 60 else value[:57] + "..."
+        hint = " (a quoted string: write it unquoted in the YAML)" if _looks_typed(value) else ""
+        return f"got {json.dumps(shown)}{hint}"
+    return f"got {type_name(value)}"
+
+
+def got_opaque(value: Any) -> str:
+    """:func:`got` for values that may be a credential in the wrong place: a string shows only its length."""
+    if isinstance(value, str):
+        return f"got a string of {len(value)} character{'' if len(value) == 1 else 's'}"
+    return got(value)
+
+
+def unknown_key(key: str, allowed: Sequence[str]) -> str:
+    """The reason for a key that is not part of an object, with the closest allowed key as a suggestion."""
+    close = difflib.get_close_matches(str(key), list(allowed), n=1)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    return f"unknown key{hint} (allowed: {', '.join(allowed)})"
+
+
+# --- numbers ----------------------------------------------------------------------------------------------
+
+
+def as_int(value: Any) -> Optional[int]:
+    """A whole number, or ``None``. Integers arrive from the engine as floats (30.0): integral numbers are
+    accepted, never booleans or strings, so one rule serves the engine and YAML config alike."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
+# --- identifiers ------------------------------------------------------------------------------------------
+
+SEGMENT_WHAT: Mapping[str, str] = {"appId": "Agora App ID", "entryPoint": "entry point name"}
+
+PATH_SEGMENT = re.compile(r"\A[^\s/\\?#%\x00-\x1f\x7f]+\Z")  # \Z: "$" would accept a trailing newline
+
+
+def segment_problem(value: Any, what: str) -> Optional[str]:
+    """Why ``value`` cannot be one segment of Agora's URL path (an App ID, an entry point name), or ``None``."""
+    if not isinstance(value, str) or not value.strip():
+        return f"must be a non-empty string (the {what}), {got(value)}"
+    if value in (".", "..") or not PATH_SEGMENT.match(value):
+        return (
+            f"{json.dumps(value)} cannot be part of Agora's URL path: remove whitespace, control characters "
+            "and / \\ ? # %"
+        )
+    return None
+
+
+# --- push region, interval, booleans ----------------------------------------------------------------------
+
+_PUSH_REGIONS_TEXT = ", ".join(PUSH_REGIONS)
+_PUSH_REGIONS_NAMED = ", ".join(PUSH_REGION_NAMES[r] for r in PUSH_REGIONS)
+
+
+def push_region(value: Any) -> tuple[Optional[str], Optional[str]]:
+    """``(region, None)`` lower-cased, or ``(None, reason)``. Case-insensitive: ``CN`` is ``cn``."""
+    if isinstance(value, str) and value.strip().lower() in PUSH_REGIONS:
+        return value.strip().lower(), None
+    return None, f"must be a push region, one of {_PUSH_REGIONS_TEXT} ({_PUSH_REGIONS_NAMED}); {got(value)}"
+
+
+def interval(value: Any) -> tuple[Optional[int], Optional[str]]:
+    """``(seconds, None)`` or ``(None, reason)``: a whole number in the doc's range."""
+    seconds = as_int(value)
+    if seconds is not None and MIN_INTERVAL <= seconds <= MAX_INTERVAL:
+        return seconds, None
+    return None, (
+        f"must be a whole number of seconds in [{MIN_INTERVAL}, {MAX_INTERVAL}] (default {DEFAULT_INTERVAL}), "
+        f"{got(value)}"
+    )
+
+
+def boolean_problem(value: Any) -> Optional[str]:
+    return None if isinstance(value, bool) else f"must be true or false, {got(value)}"
+
+
+# --- storage ----------------------------------------------------------------------------------------------
+
+_VENDORS_TEXT = ", ".join(f"{int(v)} ({n})" for v, n in VENDOR_NAMES.items())
+
+
+def vendor(value: Any) -> tuple[Optional[Vendor], Optional[str]]:
+    code = as_int(value)
+    if code is not None and code in Vendor._value2member_map_:
+        return Vendor(code), None
+    return None, f"must be one of {_VENDORS_TEXT}; {got_opaque(value)}"
+
+
+def region_is_ignored(vendor_: Vendor) -> bool:
+    """Azure takes no region: "even if the region is set, it does not take effect"."""
+    return vendor_ in VENDORS_WITHOUT_REGION
+
+
+def ignored_region_reason(vendor_: Vendor) -> str:
+    return f"must be left out: {VENDOR_NAMES[vendor_]} takes no region and ignores one"
+
+
+def storage_region(vendor_: Vendor, value: Any) -> tuple[Optional[int], Optional[str]]:
+    """``(code, None)`` for a code in the vendor's table, or ``(None, reason)``. Not for Azure."""
+    code = as_int(value)
+    if code is not None and code in STORAGE_REGIONS[vendor_]:
+        return code, None
+    return None, (
+        f"must be a region code of {VENDOR_NAMES[vendor_]}: {describe_regions(vendor_)}; {got_opaque(value)}"
+    )
+
+
+# Full matches only: "$" would accept a name followed by a newline.
+_DNS_BUCKET = re.compile(r"^[a-z0-9][a-z0-9-]*[a-z0-9]$")
+_S3_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]*[a-z0-9]$")
+_COS_BUCKET = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?-[0-9]+$")
+_S3_RESERVED_PREFIXES = ("xn--",)
+_S3_RESERVED_SUFFIXES = ("-s3alias",)
+
+
+def _is_ip(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
+
+
+def bucket_problem(vendor_: Optional[Vendor], bucket: Any) -> Optional[str]:
+    """Why ``bucket`` breaks the vendor's naming rules, or ``None``. The doc defers to each vendor's rules;
+    without a valid vendor only emptiness can be judged.
+
+    The reason does not repeat the value: a "bucket" that breaks the rules may be a key pasted into the
+    wrong field.
+    """
+    if not isinstance(bucket, str) or not bucket.strip():
+        return f"must be a non-empty bucket name, {got_opaque(bucket)}"
+    if vendor_ is None:
+        return None
+    name = VENDOR_NAMES[vendor_]
+    if vendor_ is Vendor.TENCENT:
+        if not (1 <= len(bucket) <= 60) or not _COS_BUCKET.match(bucket):
+            return (
+                f"is not a valid {name} bucket name: use the full name '<name>-<APPID>' "
+                "(lowercase letters, digits and hyphens, e.g. 'snapshots-1250000000'), at most 60 characters"
+            )
+        return None
+    if vendor_ is Vendor.AMAZON_S3:
+        ok = (
+            3 <= len(bucket) <= 63
+            and _S3_BUCKET.match(bucket) is not None
+            and ".." not in bucket
+            and not _is_ip(bucket)
+            and not bucket.startswith(_S3_RESERVED_PREFIXES)
+            and not bucket.endswith(_S3_RESERVED_SUFFIXES)
+        )
+        if not ok:
+            return (
+                f"is not a valid {name} bucket name: 3-63 lowercase letters, digits, dots and hyphens, "
+                "starting and ending with a letter or digit, not an IP address, no '..'"
+            )
+        return None
+    ok = 3 <= len(bucket) <= 63 and _DNS_BUCKET.match(bucket) is not None
+    if ok and vendor_ is Vendor.AZURE and "--" in bucket:
+        ok = False
+    if ok and vendor_ is Vendor.KINGSOFT and _is_ip(bucket):
+        ok = False
+    if not ok:
+        extra = ", no consecutive hyphens" if vendor_ is Vendor.AZURE else ""
+        return (
+            f"is not a valid {name} bucket name: 3-63 lowercase letters, digits and hyphens, "
+            f"starting and ending with a letter or digit{extra}"
+        )
+    return None
+
+
+def key_problem(value: Any) -> Optional[str]:
+    """Why a storage key is unusable, or ``None``. Never echoes the value: it may be a real key."""
+    if value is None:
+        return "is required"
+    if value == "":
+        return "must be a non-empty string"
+    if not isinstance(value, str):
+        return f"must be a non-empty string ({type_name(value)} given)"
+    if value != value.strip():
+        return "has leading or trailing whitespace (a copy/paste slip?): trim it"
+    return None
