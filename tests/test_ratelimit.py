@@ -1,0 +1,173 @@
+"""The rate limiter on a fake clock: nothing here sleeps or measures real time."""
+
+from __future__ import annotations
+
+import math
+import threading
+
+import pytest
+
+from agora_pulumi.ratelimit import TokenBucket, shared_bucket
+
+
+class FakeClock:
+    """Integer nanoseconds behind a lock; ``sleep`` advances the clock (rounded up, so never short).
+
+    Each thread's last reading is kept: the last clock read inside ``acquire`` is the one that granted, so it
+    is the grant time even when other threads' sleeps move the shared clock on before the test looks.
+    """
+
+    def __init__(self) -> None:
+        self._ns = 0
+        self._lock = threading.Lock()
+        self._local = threading.local()
+
+    def __call__(self) -> float:
+        with self._lock:
+            value = self._ns / 1e9
+        self._local.last = value
+        return value
+
+    def sleep(self, seconds: float) -> None:
+        assert seconds > 0
+        with self._lock:
+            self._ns += math.ceil(seconds * 1e9)
+
+    @property
+    def last(self) -> float:
+        value: float = self._local.last
+        return value
+
+
+def bucket(rate: float, burst: float | None = None) -> tuple[TokenBucket, FakeClock]:
+    clock = FakeClock()
+    return TokenBucket(rate, burst, clock=clock, sleep=clock.sleep), clock
+
+
+def grant_times(limiter: TokenBucket, clock: FakeClock, n: int) -> list[float]:
+    times = []
+    for _ in range(n):
+        limiter.acquire()
+        times.append(clock.last)
+    return times
+
+
+def most_in_any_window(times: list[float], seconds: float) -> int:
+    """The largest number of grants in any half-open window [t, t + seconds) starting at a grant."""
+    ordered = sorted(times)
+    return max(sum(1 for u in ordered[i:] if u - t < seconds) for i, t in enumerate(ordered))
+
+
+@pytest.mark.parametrize("rate", [0, -1, -0.5, math.nan, math.inf])
+def test_rate_must_be_positive_and_finite(rate: float) -> None:
+    with pytest.raises(ValueError, match="rate_per_second"):
+        TokenBucket(rate)
+
+
+@pytest.mark.parametrize("burst", [0, 0.5, 2.5, -1, math.inf])
+def test_burst_must_be_a_whole_number_of_at_least_one(burst: float) -> None:
+    with pytest.raises(ValueError, match="burst"):
+        TokenBucket(50, burst)
+
+
+def test_defaults() -> None:
+    limiter = TokenBucket(50)
+    assert (limiter.rate, limiter.burst, limiter.window) == (50.0, 50, 1.0)
+    assert TokenBucket(2.5).burst == 2
+    slow = TokenBucket(0.5)
+    assert (slow.burst, slow.window) == (1, 2.0)
+
+
+def test_burst_is_free_then_callers_wait() -> None:
+    limiter, clock = bucket(50)
+    assert [limiter.acquire() for _ in range(50)] == [0.0] * 50
+    waited = limiter.acquire()
+    assert waited >= 1.0
+    assert clock.last == waited
+
+
+@pytest.mark.parametrize("n", [1, 50, 51, 120, 175])
+def test_n_acquires_take_at_least_n_minus_burst_over_rate(n: int) -> None:
+    limiter, clock = bucket(50)
+    times = grant_times(limiter, clock, n)
+    elapsed = times[-1] - times[0]
+    assert elapsed >= (n - limiter.burst) / 50
+    # and not needlessly slow: the next window opens as soon as the oldest grant is a second old
+    assert elapsed <= (n - 1) // limiter.burst * limiter.window + 1e-6
+
+
+@pytest.mark.parametrize(("rate", "burst"), [(50, None), (50, 1), (50, 10), (50, 25), (7, None), (1, None)])
+def test_never_more_than_rate_in_any_second(rate: float, burst: float | None) -> None:
+    limiter, clock = bucket(rate, burst)
+    times = grant_times(limiter, clock, 4 * int(rate) + 3)
+    assert most_in_any_window(times, 1.0) <= rate
+    assert most_in_any_window(times, limiter.window) <= limiter.burst
+
+
+def test_burst_of_one_spaces_grants_evenly() -> None:
+    limiter, clock = bucket(50, 1)
+    times = grant_times(limiter, clock, 60)
+    assert all(b - a >= 1 / 50 for a, b in zip(times, times[1:]))
+
+
+def test_sub_one_rate() -> None:
+    limiter, clock = bucket(0.5)
+    times = grant_times(limiter, clock, 4)
+    assert all(b - a >= 2.0 for a, b in zip(times, times[1:]))
+
+
+def test_idle_time_restores_the_burst() -> None:
+    limiter, clock = bucket(50)
+    grant_times(limiter, clock, 50)
+    clock.sleep(1.0)
+    assert [limiter.acquire() for _ in range(50)] == [0.0] * 50
+
+
+def test_threads_share_the_limit() -> None:
+    limiter, clock = bucket(50)
+    times: list[float] = []
+    times_lock = threading.Lock()
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            for _ in range(50):
+                limiter.acquire()
+                with times_lock:
+                    times.append(clock.last)
+        except BaseException as exc:  # surfaced below; a thread's exception would otherwise be lost
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert len(times) == 400
+    assert most_in_any_window(times, 1.0) <= 50
+    assert max(times) - min(times) >= (400 - 50) / 50
+
+
+def test_shared_bucket_is_one_per_rate() -> None:
+    first = shared_bucket(1234.5)
+    assert shared_bucket(1234.5) is first
+    assert shared_bucket(1234.5).rate == 1234.5
+    assert shared_bucket(987) is shared_bucket(987.0)
+    assert shared_bucket(987) is not first
+
+
+def test_shared_bucket_is_the_same_across_threads() -> None:
+    seen: list[TokenBucket] = []
+    threads = [threading.Thread(target=lambda: seen.append(shared_bucket(4321.0))) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(seen) == 8 and all(b is seen[0] for b in seen)
+
+
+def test_shared_bucket_refuses_a_bad_rate() -> None:
+    with pytest.raises(ValueError):
+        shared_bucket(0)
