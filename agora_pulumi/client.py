@@ -17,7 +17,9 @@ from __future__ import annotations
 import json
 import math
 import random
-from typing import Any, Optional
+import time
+from email.utils import parsedate_to_datetime
+from typing import Any, Callable, Optional, Sequence
 from urllib.parse import quote
 
 import requests
@@ -34,14 +36,20 @@ from urllib3.util.retry import Retry
 from ._version import __version__
 from .client_config import DEFAULT_ENDPOINT, ClientConfig
 from .errors import (
+    REDACTED,
     AgoraError,
+    APIError,
+    ConfigurationError,
     InvalidResponseError,
     TransportError,
     error_class_for,
+    leaks_secret,
     redact,
 )
 from .identity import SettingIdentity
 from .names import SECRET_STORAGE_FIELDS
+from .ratelimit import TokenBucket, shared_bucket
+from .signing import basic_authorization, hmac_headers, host_header, http_date
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 USER_AGENT = f"agora-pulumi/{__version__} python-requests/{requests.__version__}"
@@ -125,44 +133,95 @@ def settings_path(identity: SettingIdentity) -> str:
     return "/v1/projects/{}/fls/entry_points/{}/settings/snapshot/regions/{}".format(*segments)
 
 
-def _agora_message(response: requests.Response, secrets: list[str]) -> Optional[str]:
-    """Agora's own error message, redacted *before* it is shortened (a cut secret would escape redaction)."""
+def _agora_message(response: requests.Response, secrets: Sequence[str]) -> Optional[str]:
+    """Agora's own error message, or ``None`` when it cannot be shown safely.
+
+    A server (or a proxy posing as one) may echo part of the request: the body with its keys, or the
+    ``Authorization`` header. Replacing whole secrets is not enough (a cut or re-encoded piece escapes it), so
+    a message sharing any piece of :data:`~agora_pulumi.errors.PIECE` characters with a secret, in any of the
+    encodings :func:`~agora_pulumi.errors.secret_pieces` knows, is dropped whole; the status and the request id
+    still say what happened.
+    """
+    if not response.content:
+        return None
     try:
         body = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         text = response.text.strip()
-        return redact(text, secrets)[:200] if text and "<" not in text[:1] else None
-    if isinstance(body, dict):
-        for key in ("message", "reason", "error", "msg"):
-            value = body.get(key)
-            if isinstance(value, str) and value:
-                return redact(value, secrets)[:500]
-    return None
+        message = text if text and "<" not in text[:1] else None
+    else:
+        message = None
+        if isinstance(body, dict):
+            for key in ("message", "reason", "error", "msg"):
+                value = body.get(key)
+                if isinstance(value, str) and value:
+                    message = value
+                    break
+    if message is None:
+        return None
+    if leaks_secret(message, secrets):
+        return "(the answer's text is withheld: it repeats part of the request's credentials)"
+    return redact(message, secrets)[:500]
 
 
 def _request_id(response: requests.Response) -> Optional[str]:
     for header in ("X-Request-Id", "X-Request-ID", "Request-Id"):
         if header in response.headers:
-            return response.headers[header]
+            return response.headers[header][:200]
     try:
         body = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     if isinstance(body, dict):
         for key in ("requestId", "request_id"):
             if isinstance(body.get(key), str):
-                return str(body[key])
+                return str(body[key])[:200]
     return None
 
 
-class AgoraClient:
-    """Reads and writes snapshot settings. Thread-safe: one pooled session, no per-call state."""
+def _is_empty_or_json(response: requests.Response) -> bool:
+    """An answer Agora could have sent: no body, or a JSON document (anything else came from elsewhere)."""
+    if not response.content.strip():
+        return True
+    try:
+        response.json()
+    except (ValueError, RecursionError):
+        return False
+    return True
 
-    def __init__(self, config: ClientConfig) -> None:
+
+def _content_type(response: requests.Response) -> str:
+    return response.headers.get("Content-Type", "no Content-Type").split(";")[0].strip() or "no Content-Type"
+
+
+class AgoraClient:
+    """Reads and writes snapshot settings. Thread-safe: one pooled session, no per-call state.
+
+    Every attempt is built here, not inside urllib3: it is signed afresh (a retry carries its own ``Date``
+    and signature, for the host it goes to), it waits for the process-wide rate limit, and after a
+    connection error, a timeout, 429 or 5xx it goes to the next endpoint. Whether and when to retry is still
+    urllib3's :class:`Retry` (:func:`build_retry`), consulted between attempts.
+    """
+
+    def __init__(
+        self,
+        config: ClientConfig,
+        *,
+        clock: Callable[[], float] = time.time,
+        limiter: Optional[TokenBucket] = None,
+    ) -> None:
         self.config = config
-        self._base = config.endpoint.rstrip("/")
+        self._origins = config.origins
+        self._clock = clock
+        self._limiter = limiter if limiter is not None else shared_bucket(config.max_requests_per_second)
+        self._basic: Optional[str] = None
+        try:
+            self._hosts = {origin: host_header(origin) for origin in self._origins}
+            if config.auth_scheme == "basic":
+                self._basic = basic_authorization(config.customer_id, config.customer_secret)
+        except ValueError as exc:
+            raise ConfigurationError(f"{exc}.") from None
         session = requests.Session()
-        session.auth = (config.customer_id, config.customer_secret)
         session.headers["User-Agent"] = USER_AGENT
         session.headers["Accept"] = "application/json"
         # The environment's proxy and CA settings (HTTPS_PROXY, REQUESTS_CA_BUNDLE) are honoured: corporate
@@ -170,9 +229,7 @@ class AgoraClient:
         self._proxies: Optional[dict[str, Optional[str]]] = (
             {"http": None, "https": None} if config.is_loopback else None
         )
-        adapter = HTTPAdapter(
-            max_retries=build_retry(config), pool_connections=1, pool_maxsize=config.pool_size
-        )
+        adapter = HTTPAdapter(max_retries=0, pool_connections=len(self._origins), pool_maxsize=config.pool_size)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         self._session = session
@@ -183,68 +240,187 @@ class AgoraClient:
     def get_setting(self, identity: SettingIdentity) -> dict[str, Any]:
         """GET the setting; raises :class:`NotFoundError` for an unknown entry point."""
         path = settings_path(identity)
-        response = self._send("GET", path, None)
+        response, origin = self._send("GET", path, None)
         try:
             body = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):
             body = None
         if not isinstance(body, dict):
             raise InvalidResponseError(
                 method="GET", path=path, status=response.status_code, request_id=_request_id(response),
-                agora_message="the body is not a JSON object",
+                agora_message=f"the body from {origin} is not a JSON object ({_content_type(response)})",
             )
         return body
 
     def patch_setting(self, identity: SettingIdentity, body: dict[str, Any]) -> None:
         """PATCH the given fields; Agora merges them into the stored setting."""
-        self._send("PATCH", settings_path(identity), body)
+        path = settings_path(identity)
+        response, origin = self._send("PATCH", path, body)
+        if not _is_empty_or_json(response):
+            # A captive portal or proxy answering 200 for Agora: nothing says the change was applied.
+            raise InvalidResponseError(
+                method="PATCH", path=path, status=response.status_code, request_id=_request_id(response),
+                agora_message=(
+                    f"the 200 answer from {origin} is neither empty nor JSON ({_content_type(response)}), so "
+                    "nothing says Agora applied the change"
+                ),
+            )
 
-    def _send(self, method: str, path: str, body: Optional[dict[str, Any]]) -> requests.Response:
+    def _auth_headers(self, method: str, origin: str, path: str, data: bytes) -> dict[str, str]:
+        if self._basic is not None:
+            return {"Authorization": self._basic}
+        return hmac_headers(
+            customer_id=self.config.customer_id,
+            customer_secret=self.config.customer_secret,
+            method=method,
+            host=self._hosts[origin],
+            path=path,
+            body=data,
+            date=http_date(self._clock()),
+        )
+
+    def _send(
+        self, method: str, path: str, body: Optional[dict[str, Any]]
+    ) -> tuple[requests.Response, str]:
+        """One call: attempts until a final answer; returns the 200 response and the endpoint that gave it."""
+        data = b"" if body is None else json.dumps(body, separators=(",", ":")).encode()
         secrets = [self.config.customer_secret, *_secrets_in(body)]
-        data = None if body is None else json.dumps(body, separators=(",", ":")).encode()
-        headers = {"Content-Type": "application/json"} if data is not None else None
-        try:
-            response = self._session.request(
-                method,
-                self._base + path,
-                data=data,
-                headers=headers,
-                timeout=(self.config.connect_timeout, self.config.read_timeout),
-                proxies=self._proxies,  # type: ignore[arg-type]  # None values mean "no proxy" to requests
-                allow_redirects=False,
-            )
-        except requests.exceptions.RequestException as exc:
-            reason = _transport_reason(exc, self.config)
-            # Only an exhausted retry budget means every attempt was made; other errors end the call at once.
-            tries = f" after {self.config.max_retries + 1} attempts" if _retries_exhausted(exc) else ""
-            maybe_applied = (
-                " Agora may have applied the change before the connection failed; running the command again "
-                "is safe (the request sets absolute values)."
-                if method == "PATCH" and _request_may_have_arrived(exc)
-                else ""
-            )
-            raise TransportError(
-                redact(
-                    f"Could not complete {method} {path} at agora:endpoint {self._base}{tries}: {reason}."
-                    f"{maybe_applied} Check the endpoint and your network; raise agora:timeoutSeconds or "
-                    "agora:maxRetries if Agora is slow.",
-                    secrets,
+        if self._basic is not None:
+            secrets.append(self._basic)
+        retry: Retry = build_retry(self.config)
+        tried: list[str] = []
+        index = 0
+        while True:
+            origin = self._origins[index % len(self._origins)]
+            if origin not in tried:
+                tried.append(origin)
+            url = origin + path
+            headers = self._auth_headers(method, origin, path, data)
+            if body is not None:
+                headers["Content-Type"] = "application/json"
+            attempt_secrets = [*secrets, headers["Authorization"]]
+            self._limiter.acquire()
+            try:
+                response = self._session.request(
+                    method,
+                    url,
+                    data=data if body is not None else None,
+                    headers=headers,
+                    timeout=(self.config.connect_timeout, self.config.read_timeout),
+                    proxies=self._proxies,  # type: ignore[arg-type]  # None values mean "no proxy" to requests
+                    allow_redirects=False,
                 )
-            ) from None
-        if response.status_code == 200:
-            return response
-        attempts = 1
-        history = getattr(getattr(response.raw, "retries", None), "history", ())
-        attempts += len(history or ())
+            except requests.exceptions.RequestException as exc:
+                error = _underlying(exc)
+                try:
+                    if not isinstance(error, Exception):
+                        raise MaxRetryError(None, url, error)  # type: ignore[arg-type]
+                    retry = retry.increment(method, url, error=error)
+                except Exception:  # noqa: BLE001 - urllib3 ends the budget with MaxRetryError or the error itself
+                    raise self._transport_error(
+                        method, path, exc, tried, len(retry.history) + 1, attempt_secrets
+                    ) from None
+                retry.sleep()
+                index += 1
+                continue
+            status = response.status_code
+            if status in RETRY_STATUSES and retry.is_retry(method, status, "Retry-After" in response.headers):
+                try:
+                    retry = retry.increment(method, url, response=response.raw)
+                except MaxRetryError:
+                    pass  # budget spent: this answer is the final one
+                else:
+                    retry.sleep(response.raw)
+                    response.close()
+                    index += 1
+                    continue
+            if status == 200:
+                return response, origin
+            raise self._api_error(method, path, response, origin, tried, len(retry.history) + 1, attempt_secrets)
+
+    def _api_error(
+        self,
+        method: str,
+        path: str,
+        response: requests.Response,
+        origin: str,
+        tried: Sequence[str],
+        attempts: int,
+        secrets: Sequence[str],
+    ) -> APIError:
+        status = response.status_code
         request_id = _request_id(response)
-        raise error_class_for(response.status_code)(
+        if request_id is not None and leaks_secret(request_id, secrets):
+            request_id = REDACTED
+        if status == 404 and not _is_empty_or_json(response):
+            # Agora's 404 is empty or JSON; an HTML page is a proxy or a path typed after the host. Taking it
+            # for "the setting is gone" would drop the resource from state while snapshot capturing stays on.
+            return InvalidResponseError(
+                method=method, path=path, status=status, request_id=request_id, attempts=attempts,
+                agora_message=f"a 404 from {origin} that is not Agora's ({_content_type(response)})",
+            )
+        cls = error_class_for(status)
+        return cls(
             method=method,
             path=path,
-            status=response.status_code,
-            request_id=redact(request_id, secrets) if request_id else None,
+            status=status,
+            request_id=request_id,
             agora_message=_agora_message(response, secrets),
             attempts=attempts,
+            endpoints=tuple(tried),
+            note=clock_skew_note(response.headers.get("Date"), self._clock()) if status == 401 else None,
         )
+
+    def _transport_error(
+        self,
+        method: str,
+        path: str,
+        exc: requests.exceptions.RequestException,
+        tried: Sequence[str],
+        attempts: int,
+        secrets: Sequence[str],
+    ) -> TransportError:
+        reason = _transport_reason(exc, self.config)
+        tries = f" after {attempts} attempts" if attempts > 1 else ""
+        maybe_applied = (
+            " Agora may have applied the change before the connection failed. Running the command again is "
+            "safe (the request sets absolute values), but a delayed request can still land later: run "
+            "`pulumi refresh` to see what Agora holds."
+            if method == "PATCH" and _request_may_have_arrived(exc)
+            else ""
+        )
+        key = "agora:endpoints" if len(self._origins) > 1 else "agora:endpoint"
+        where = ", ".join(tried)
+        return TransportError(
+            redact(
+                f"Could not complete {method} {path} at {key} {where}{tries}: {reason}.{maybe_applied} Check "
+                "the endpoint and your network; raise agora:timeoutSeconds or agora:maxRetries if Agora is slow.",
+                secrets,
+            )
+        )
+
+
+CLOCK_SKEW_WINDOW_SECONDS = 300.0
+"""How far a request's ``Date`` may be from the gateway's clock (the common hmac-auth default)."""
+
+
+def clock_skew_note(server_date: Optional[str], now: float) -> Optional[str]:
+    """When a 401 carries a ``Date`` further than the window from the local clock, say by how much: a
+    signature dated outside the gateway's window is refused however right the secret is."""
+    if not server_date:
+        return None
+    try:
+        server = parsedate_to_datetime(server_date).timestamp()
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    offset = now - server
+    if abs(offset) <= CLOCK_SKEW_WINDOW_SECONDS:
+        return None
+    direction = "ahead of" if offset > 0 else "behind"
+    return (
+        f"The local clock is {abs(offset):.0f} seconds {direction} Agora's (its Date: {server_date}); HMAC "
+        f"signatures are refused beyond {CLOCK_SKEW_WINDOW_SECONDS:.0f} s: synchronise the clock (NTP)."
+    )
 
 
 def _secrets_in(body: Optional[dict[str, Any]]) -> list[str]:
@@ -257,9 +433,6 @@ def _underlying(exc: requests.exceptions.RequestException) -> Any:
     inner = exc.args[0] if exc.args else None
     return inner.reason if isinstance(inner, MaxRetryError) else inner
 
-
-def _retries_exhausted(exc: requests.exceptions.RequestException) -> bool:
-    return bool(exc.args) and isinstance(exc.args[0], MaxRetryError)
 
 
 def _request_may_have_arrived(exc: requests.exceptions.RequestException) -> bool:

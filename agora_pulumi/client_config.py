@@ -6,7 +6,10 @@ only hands over the stack config) and any other caller read them the same way. N
 
 from __future__ import annotations
 
+import ipaddress
+import json
 import math
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Optional, Union
 from urllib.parse import urlsplit
@@ -14,16 +17,83 @@ from urllib.parse import urlsplit
 from .errors import ConfigurationError
 
 DEFAULT_ENDPOINT = "https://api.agora.io"
-_LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
+DEFAULT_ENDPOINTS: tuple[str, ...] = (DEFAULT_ENDPOINT, "https://api.sd-rtn.com")
+"""Agora's guidance: ``api.agora.io`` first outside mainland China, then ``api.sd-rtn.com``."""
+
+AUTH_SCHEMES: tuple[str, ...] = ("hmac", "basic")
+"""``hmac``: the Media Broadcast reference's HTTP HMAC-SHA256 (default); ``basic``: the seed API's Basic auth."""
+
+DEFAULT_MAX_REQUESTS_PER_SECOND = 50.0
+"""The Media Broadcast reference's call frequency limit (above it: 429)."""
+
+
+def is_loopback_host(host: str) -> bool:
+    """``localhost`` or an address in 127.0.0.0/8 or ::1, decided by parsing, never by prefix
+    (``127.attacker.example`` is a remote name)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def endpoint_problem(url: str) -> Optional[str]:
+    """Why ``url`` cannot be an Agora endpoint, or ``None``. An endpoint is an origin: scheme, host, port.
+
+    A path typed after the host (``http://127.0.0.1:8787/agora``) would put every request under another
+    path, where a 404 would be mistaken for "the setting is gone"; credentials in the URL would be logged.
+    """
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a malformed port
+    except ValueError:
+        return f"{url!r} is not a URL"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"must be an http(s) URL such as {DEFAULT_ENDPOINT}; got {url!r}"
+    if parts.username is not None or parts.password is not None:
+        return "must not carry credentials in the URL: set agora:customerId and agora:customerSecret instead"
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        return (
+            f"must be an origin (scheme, host and optional port) such as {DEFAULT_ENDPOINT}; "
+            f"{url!r} has a path, query or fragment: remove everything after the host and port"
+        )
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+        return (
+            f"{url!r} is plain http to another machine, which would send the credentials unencrypted: use https "
+            "(plain http is allowed only for a local emulator on 127.0.0.1 or localhost)"
+        )
+    return None
+
+
+def credential_problem(value: str) -> Optional[str]:
+    """Why a customer ID or secret cannot be what Agora issued, or ``None``. Agora's are printable ASCII; a
+    non-ASCII or invisible character is a paste slip (a zero-width space, a curly quote) that would otherwise
+    end deep in the HTTP stack. The message gives the position and the character's name, never the value."""
+    for index, char in enumerate(value):
+        if not (0x21 <= ord(char) <= 0x7E) or char in '"\\':
+            name = unicodedata.name(char, f"U+{ord(char):04X}")
+            return (
+                f"contains {name} (U+{ord(char):04X}) at position {index + 1}, which Agora credentials never "
+                "contain (a character pasted with the value?)"
+            )
+    return None
 
 
 @dataclass(frozen=True)
 class ClientConfig:
-    """Everything a client needs. ``customer_secret`` is excluded from ``repr`` so it never reaches a log."""
+    """Everything a client needs. ``customer_secret`` is excluded from ``repr`` so it never reaches a log.
+
+    ``endpoint`` (one URL: no failover) and ``endpoints`` (an ordered list to fail over along) are
+    exclusive; with neither, :data:`DEFAULT_ENDPOINTS` is used.
+    """
 
     customer_id: str
     customer_secret: str = field(repr=False)
-    endpoint: str = DEFAULT_ENDPOINT
+    endpoint: Optional[str] = None
+    endpoints: tuple[str, ...] = ()
+    auth_scheme: str = "hmac"
+    max_requests_per_second: float = DEFAULT_MAX_REQUESTS_PER_SECOND
     connect_timeout: float = 5.0
     read_timeout: float = 30.0
     max_retries: int = 4
@@ -44,29 +114,50 @@ class ClientConfig:
                 "No Agora customer secret: set it with `pulumi config set --secret agora:customerSecret <secret>` "
                 "(or the AGORA_CUSTOMER_SECRET environment variable)."
             )
-        parts = urlsplit(self.endpoint)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        for key, value, command in (
+            ("agora:customerId", self.customer_id, "pulumi config set agora:customerId <id>"),
+            ("agora:customerSecret", self.customer_secret, "pulumi config set --secret agora:customerSecret"),
+        ):
+            problem = credential_problem(value)
+            if problem:
+                raise ConfigurationError(f"{key} {problem}: set it again with `{command}`.")
+        if self.endpoint is not None and self.endpoints:
             raise ConfigurationError(
-                f"agora:endpoint must be an http(s) URL such as {DEFAULT_ENDPOINT}; got {self.endpoint!r}."
+                "agora:endpoint and agora:endpoints are both set: keep agora:endpoints (an ordered list to fail "
+                "over along) or agora:endpoint (one URL, no failover), not both."
             )
-        if parts.scheme == "http" and not self.is_loopback:
+        key = "agora:endpoints" if self.endpoints else "agora:endpoint"
+        for url in self.origins:
+            problem = endpoint_problem(url)
+            if problem:
+                raise ConfigurationError(f"{key} {problem}.")
+        if self.auth_scheme not in AUTH_SCHEMES:
             raise ConfigurationError(
-                f"agora:endpoint {self.endpoint!r} is plain http to another machine, which would send the customer "
-                "secret unencrypted: use https (plain http is allowed only for a local emulator on 127.0.0.1)."
+                f"agora:authScheme must be one of {', '.join(AUTH_SCHEMES)}, got {self.auth_scheme!r}: "
+                "`pulumi config set agora:authScheme hmac` (the Media Broadcast API) or `basic`."
             )
-        for key, value, minimum in (
-            ("agora:maxRetries", self.max_retries, 0),
+        for setting, number, minimum in (
+            ("agora:maxRetries", float(self.max_retries), 0),
             ("agora:timeoutSeconds", self.read_timeout, None),
             ("agora:connectTimeoutSeconds", self.connect_timeout, None),
+            ("agora:maxRequestsPerSecond", self.max_requests_per_second, None),
         ):
-            if (minimum is not None and value < minimum) or (minimum is None and value <= 0):
+            if (minimum is not None and number < minimum) or (minimum is None and number <= 0):
                 bound = f">= {minimum}" if minimum is not None else "> 0"
-                raise ConfigurationError(f"{key} must be {bound}, got {value:g}: `pulumi config set {key} <number>`.")
+                raise ConfigurationError(
+                    f"{setting} must be {bound}, got {number:g}: `pulumi config set {setting} <number>`."
+                )
+
+    @property
+    def origins(self) -> tuple[str, ...]:
+        """The endpoints to try, in order, without a trailing slash."""
+        urls = self.endpoints or ((self.endpoint,) if self.endpoint is not None else DEFAULT_ENDPOINTS)
+        return tuple(url.rstrip("/") for url in urls)
 
     @property
     def is_loopback(self) -> bool:
-        host = urlsplit(self.endpoint).hostname or ""
-        return host in _LOOPBACK_HOSTS or host.startswith("127.")
+        """Every endpoint is on this machine (the emulator): no proxy is ever used for it."""
+        return all(is_loopback_host(urlsplit(url).hostname or "") for url in self.origins)
 
     @classmethod
     def from_sources(cls, config: Callable[[str], Any], environ: Mapping[str, str]) -> ClientConfig:
@@ -74,10 +165,15 @@ class ClientConfig:
 
         Raises :class:`ConfigurationError` naming the key to fix.
         """
-        values: dict[str, Any] = {"customer_id": "", "customer_secret": "", "endpoint": DEFAULT_ENDPOINT}
+        values: dict[str, Any] = {"customer_id": "", "customer_secret": ""}
+        from_config = {key for key, *_ in SETTINGS if config(key) not in (None, "")}
         for key, env, name, parse in SETTINGS:
             raw = config(key)
             if raw is None or raw == "":
+                # An endpoint in stack config is a complete statement: the environment's other spelling of
+                # it must not add to it (which would be "both set").
+                if key in _ENDPOINT_KEYS and from_config & _ENDPOINT_KEYS:
+                    continue
                 raw = environ.get(env) or None
             if raw is None:
                 continue
@@ -103,10 +199,35 @@ def _number(kind: Callable[[str], Union[int, float]]) -> Callable[[str, Any], Un
     return parse
 
 
-SETTINGS: tuple[tuple[str, str, str, Optional[Callable[[str, Any], Union[int, float]]]], ...] = (
+def _endpoint_list(key: str, raw: Any) -> tuple[str, ...]:
+    """``agora:endpoints``: a YAML list (the CLI hands it over as JSON text) or comma-separated text."""
+    text = str(raw).strip()
+    items: Any
+    if text.startswith("["):
+        try:
+            items = json.loads(text)
+        except ValueError:
+            items = None
+        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+            raise ConfigurationError(f"{key} must be a list of URLs, e.g. [{DEFAULT_ENDPOINTS[0]}, {DEFAULT_ENDPOINTS[1]}].")
+    else:
+        items = text.split(",")
+    urls = tuple(str(i).strip() for i in items if str(i).strip())
+    if not urls:
+        raise ConfigurationError(f"{key} must list at least one URL, e.g. {','.join(DEFAULT_ENDPOINTS)}.")
+    return urls
+
+
+_Parser = Callable[[str, Any], Any]
+_ENDPOINT_KEYS = frozenset({"agora:endpoint", "agora:endpoints"})
+
+SETTINGS: tuple[tuple[str, str, str, Optional[_Parser]], ...] = (
     ("agora:customerId", "AGORA_CUSTOMER_ID", "customer_id", None),
     ("agora:customerSecret", "AGORA_CUSTOMER_SECRET", "customer_secret", None),
     ("agora:endpoint", "AGORA_ENDPOINT", "endpoint", None),
+    ("agora:endpoints", "AGORA_ENDPOINTS", "endpoints", _endpoint_list),
+    ("agora:authScheme", "AGORA_AUTH_SCHEME", "auth_scheme", None),
+    ("agora:maxRequestsPerSecond", "AGORA_MAX_REQUESTS_PER_SECOND", "max_requests_per_second", _number(float)),
     ("agora:maxRetries", "AGORA_MAX_RETRIES", "max_retries", _number(int)),
     ("agora:timeoutSeconds", "AGORA_TIMEOUT_SECONDS", "read_timeout", _number(float)),
     ("agora:connectTimeoutSeconds", "AGORA_CONNECT_TIMEOUT_SECONDS", "connect_timeout", _number(float)),

@@ -11,9 +11,15 @@ with every secret the request carried before it is stored.
 
 from __future__ import annotations
 
-from typing import Iterable, Mapping, Optional
+import base64
+import json
+from typing import Iterable, Mapping, Optional, Sequence
+from urllib.parse import quote
 
 REDACTED = "[redacted]"
+
+PIECE = 8
+"""Length of the shortest piece of a secret that must never appear in an error or a log."""
 
 
 def redact(text: str, secrets: Iterable[Optional[str]]) -> str:
@@ -21,6 +27,36 @@ def redact(text: str, secrets: Iterable[Optional[str]]) -> str:
     for secret in sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True):
         text = text.replace(secret, REDACTED)
     return text
+
+
+def _encodings(secret: str) -> set[str]:
+    """The spellings a secret can take when a server echoes a request: as is, JSON-escaped, percent-encoded,
+    base64 (Basic auth carries ``id:secret`` that way; its whole header value is passed in as a secret too)
+    and hex."""
+    raw = secret.encode("utf-8", "surrogatepass")
+    return {
+        secret,
+        json.dumps(secret)[1:-1],
+        quote(secret, safe=""),
+        base64.b64encode(raw).decode("ascii"),
+        raw.hex(),
+    }
+
+
+def leaks_secret(text: str, secrets: Sequence[Optional[str]]) -> bool:
+    """Whether ``text`` holds any :data:`PIECE`-character piece of a secret in any known encoding (or the whole
+    of a shorter one). Used to drop a server's text outright rather than trust redaction of what it echoed."""
+    pieces: set[str] = set()
+    for secret in secrets:
+        if not secret or len(secret) < 4:
+            continue
+        for spelled in _encodings(secret):
+            if len(spelled) < PIECE:
+                if spelled in text:
+                    return True
+                continue
+            pieces.update(spelled[i : i + PIECE] for i in range(len(spelled) - PIECE + 1))
+    return any(text[i : i + PIECE] in pieces for i in range(len(text) - PIECE + 1))
 
 
 class AgoraError(Exception):
@@ -52,6 +88,8 @@ class APIError(AgoraError):
         request_id: Optional[str] = None,
         agora_message: Optional[str] = None,
         attempts: int = 1,
+        endpoints: Sequence[str] = (),
+        note: Optional[str] = None,
     ) -> None:
         self.method = method
         self.path = path
@@ -59,6 +97,8 @@ class APIError(AgoraError):
         self.request_id = request_id
         self.agora_message = agora_message
         self.attempts = attempts
+        self.endpoints = tuple(endpoints)
+        self.note = note
         super().__init__(self._render())
 
     def _render(self) -> str:
@@ -69,7 +109,12 @@ class APIError(AgoraError):
             parts.append(f" (request id {self.request_id})")
         if self.attempts > 1:
             parts.append(f" after {self.attempts} attempts")
-        parts.append(f". {self.hint}")
+        if self.endpoints:
+            parts.append(f" (endpoint{'s' if len(self.endpoints) > 1 else ''} tried: {', '.join(self.endpoints)})")
+        parts.append(".")
+        if self.note:
+            parts.append(f" {self.note}")
+        parts.append(f" {self.hint}")
         return "".join(parts)
 
 
