@@ -11,22 +11,17 @@ cleanly with exit code 0: requests in flight finish, the database is closed.
 from __future__ import annotations
 
 import argparse
+import json
 import signal
 import sqlite3
 import sys
 import threading
-from typing import Callable, Optional, Sequence
+from typing import Any, Callable, List, Mapping, Optional, Sequence
 
-from .models import DEFAULT_CUSTOMER_ID, DEFAULT_CUSTOMER_SECRET
-from .server import (
-    EmulatorConfig,
-    EmulatorServer,
-    FaultConfig,
-    FaultItem,
-    banner,
-    parse_entry_point,
-    parse_fault_spec,
-)
+from .faults import FaultConfig, FaultItem, parse_fault_spec
+from .models import DEFAULT_CUSTOMER_ID, DEFAULT_CUSTOMER_SECRET, EntryPoints
+from .server import EmulatorServer
+from .state import EmulatorConfig, parse_entry_point
 
 PROG = "agora-fls-emulator"
 
@@ -157,6 +152,18 @@ def parse_config(argv: Sequence[str]) -> EmulatorConfig:
         ),
         shutdown_grace=args.shutdown_grace,
     )
+
+
+def banner(config: EmulatorConfig) -> List[str]:
+    """Startup description for stderr: never the customer secret."""
+    eps = EntryPoints(config.entry_points)
+    faults: Mapping[str, Any] = config.faults.to_json()
+    return [
+        f"customer id: {config.customer_id!r} (secret not shown)",
+        f"entry points: {', '.join(eps.listing()) if eps.restricted else 'any (no --entry-point given)'}",
+        f"storage: {config.db or 'in memory'}",
+        f"faults: {json.dumps(faults)}",
+    ]
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

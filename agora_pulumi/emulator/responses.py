@@ -25,6 +25,7 @@ import binascii
 import hmac
 import json
 import re
+from http import HTTPStatus
 from typing import Any, Dict, List, Literal, Mapping, NamedTuple, Optional, Tuple
 from urllib.parse import unquote
 
@@ -100,6 +101,14 @@ def error_response(status: int, message: str, request_id: str, headers: Headers 
     quote it. Clients should read ``message`` and the header, and tolerate extra keys.
     """
     return json_response(status, {"message": message, "requestId": request_id}, headers)
+
+
+def status_phrase(status: int) -> str:
+    """The reason phrase of a status, for messages (``HTTP 599`` for codes the stdlib does not name)."""
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return f"HTTP {status}"
 
 
 def empty_response(status: int = 200) -> Response:

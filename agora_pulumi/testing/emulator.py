@@ -22,8 +22,9 @@ from typing import IO, Any, Dict, Iterator, List, Mapping, Optional, Sequence, U
 from urllib.parse import quote
 
 from agora_pulumi.emulator.cli import parse_config
+from agora_pulumi.emulator.faults import parse_fault_spec
 from agora_pulumi.emulator.models import DEFAULT_CUSTOMER_ID, DEFAULT_CUSTOMER_SECRET
-from agora_pulumi.emulator.server import EmulatorServer, parse_fault_spec
+from agora_pulumi.emulator.server import EmulatorServer
 
 START_TIMEOUT = 20.0
 STOP_TIMEOUT = 10.0
