@@ -30,6 +30,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, NoReturn, Optional, Set, Tuple
 
 from .admin import AdminRequest, handle_admin, is_admin_path
+from .auth import AuthResult, SignedParts
 from .faults import FaultItem, fault_response
 from .responses import MAX_BODY_BYTES, Response, error_response
 from .state import EmulatorApp, EmulatorConfig, LogSink, logged_body
@@ -120,6 +121,11 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
     def version_string(self) -> str:
         """``Server`` header: just the emulator's name (no Python version)."""
         return self.server_version
+
+    def date_time_string(self, timestamp: Optional[float] = None) -> str:
+        """``Date`` header from the emulator's clock (``--clock-offset`` included), so a client can see
+        the clock its HMAC ``Date`` is checked against."""
+        return super().date_time_string(self.server.app.now() if timestamp is None else timestamp)
 
     _request_id = ""
     _started = 0.0
@@ -331,16 +337,19 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
     def _api(self, path: str) -> None:
         app = self.server.app
         method = self.command
-        auth = app.api.authenticate(self.headers.get("Authorization"))
         # The log entry exists before any answer can leave; _send/_drop_connection record it (see
-        # _record_request), and the finally below records one that no answer reached.
-        self._pending_record = self._log_entry(app.requests.next_seq(), method, path, auth)
+        # _record_request), and the finally below records one that no answer reached. Its auth verdict is
+        # provisional (the body, which an HMAC Digest covers, is not read yet) until the body is in.
+        self._pending_record = self._log_entry(
+            app.requests.next_seq(), method, path, self._authenticate(None)
+        )
         try:
             try:
                 body = self._read_body()
             except _BodyRejected:
                 return
-            self._pending_record["body"] = logged_body(body)
+            auth = self._authenticate(body)
+            self._pending_record.update(auth=auth.state, auth_scheme=auth.scheme, body=logged_body(body))
             fault, self._fault_label, latency = app.faults.take(method)
             self._pending_record["fault"] = self._fault_label or None
             if latency > 0:
@@ -350,7 +359,21 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
             self._record_request()
             self._log_line()
 
-    def _log_entry(self, seq: int, method: str, path: str, auth: Any) -> dict[str, Any]:
+    def _authenticate(self, body: Optional[bytes]) -> AuthResult:
+        """The auth verdict on this request; the signed parts are taken exactly as received (the raw
+        target, query included, and the ``Host`` header with its port)."""
+        parts = SignedParts(
+            method=self.command,
+            target=self.path,
+            host=self.headers.get("Host"),
+            date=self.headers.get("Date"),
+            digest=self.headers.get("Digest"),
+            body=body,
+        )
+        return self.server.app.api.authenticate(self.headers.get("Authorization"), parts)
+
+    def _log_entry(self, seq: int, method: str, path: str, auth: AuthResult) -> dict[str, Any]:
+        """A request-log entry: the auth verdict and scheme, never the ``Authorization`` value."""
         return {
             "seq": seq,
             "method": method,
@@ -358,7 +381,8 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
             "status": 0,
             "request_id": self._request_id,
             "user_agent": self.headers.get("User-Agent"),
-            "auth": auth,
+            "auth": auth.state,
+            "auth_scheme": auth.scheme,
             "body": None,
             "fault": None,
         }
@@ -372,7 +396,7 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
             self.server.app.requests.record(entry)
 
     def _respond_api(
-        self, method: str, path: str, auth: Any, body: bytes, fault: Optional[FaultItem]
+        self, method: str, path: str, auth: AuthResult, body: bytes, fault: Optional[FaultItem]
     ) -> None:
         rid = self._request_id
         if fault is None or fault.kind == "delay":
@@ -388,7 +412,7 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
         else:
             self._send(answer)
 
-    def _process(self, method: str, path: str, auth: Any, body: bytes) -> Response:
+    def _process(self, method: str, path: str, auth: AuthResult, body: bytes) -> Response:
         """Run the real handler; an unexpected exception becomes a 500 like the real service's."""
         try:
             return self.server.app.api.handle(method, path, auth, body, self._request_id)

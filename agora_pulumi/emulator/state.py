@@ -10,9 +10,11 @@ from __future__ import annotations
 import json
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, Tuple
 
+from .auth import DEFAULT_MAX_CLOCK_SKEW, Authenticator, AuthMode
 from .faults import FaultConfig, FaultInjector
 from .models import (
     DEFAULT_CUSTOMER_ID,
@@ -29,7 +31,12 @@ LogSink = Callable[[str], None]
 
 @dataclass(frozen=True)
 class EmulatorConfig:
-    """Everything the CLI flags set. ``entry_points`` empty means every entry point exists."""
+    """Everything the CLI flags set. ``entry_points`` empty means every entry point exists.
+
+    ``auth`` is which schemes are accepted (``any``, ``basic`` or ``hmac``); ``max_clock_skew`` how far
+    (seconds) an HMAC ``Date`` may be from the emulator's clock; ``clock_offset`` is added to the real time
+    to make that clock, so a test can put the server's clock ahead of or behind the client's.
+    """
 
     host: str = "127.0.0.1"
     port: int = 8080
@@ -40,6 +47,9 @@ class EmulatorConfig:
     socket_timeout: float = 10.0
     faults: FaultConfig = field(default_factory=FaultConfig)
     shutdown_grace: float = 2.0
+    auth: AuthMode = "any"
+    max_clock_skew: float = DEFAULT_MAX_CLOCK_SKEW
+    clock_offset: float = 0.0
 
 
 def parse_entry_point(text: str) -> Tuple[str, str]:
@@ -64,11 +74,16 @@ class EmulatorApp:
         self.requests = RequestLog()
         self.faults = FaultInjector(config.faults)
         self.entry_points = EntryPoints(config.entry_points)
-        self.api = SnapshotSettingsApi(
-            self.store, self.entry_points, config.customer_id, config.customer_secret
+        self.authenticator = Authenticator(
+            config.customer_id, config.customer_secret, config.auth, config.max_clock_skew, self.now
         )
+        self.api = SnapshotSettingsApi(self.store, self.entry_points, self.authenticator)
         self._log = log or _stderr_sink
         self._log_lock = threading.Lock()
+
+    def now(self) -> float:
+        """The emulator's clock: real time plus ``clock_offset`` (HMAC ``Date`` checks, ``Date`` headers)."""
+        return time.time() + self.config.clock_offset
 
     def log(self, line: str) -> None:
         """Write one log line (serialised so concurrent requests never interleave)."""
