@@ -66,7 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--port", type=int, default=8080, help="port to bind; 0 picks a free one (default: %(default)s)"
     )
     parser.add_argument(
-        "--customer-id", default=DEFAULT_CUSTOMER_ID, help="customer ID accepted (Basic user, HMAC username; default: %(default)s)"
+        "--customer-id",
+        default=DEFAULT_CUSTOMER_ID,
+        help="customer ID accepted (Basic user, HMAC username; default: %(default)s)",
     )
     parser.add_argument(
         "--customer-secret",
