@@ -1,5 +1,12 @@
 """The ``/_emulator/...`` admin routes: what a test or a developer uses to observe and steer the emulator.
 
+The admin API has no auth (it is loopback tooling), so :func:`refusal` guards it against the two ways a
+web page in a browser on the same machine could still reach it: a cross-origin request (any ``Origin``
+header -> 403; a ``text/plain`` POST needs no CORS preflight, so without this any page could reset the
+emulator), and DNS rebinding (a ``Host`` that is not a loopback name -> 403, so ``evil.example`` resolving
+to 127.0.0.1 cannot read stored keys). Loopback is decided by parsing the host as an IP address, never by
+prefix (``127.0.0.1.evil.example`` is not loopback).
+
 Each route is a pure function ``(app, request, path params) -> Response`` found through :data:`ROUTES`
 (path template -> method -> handler), so adding a route is one table row, the ``Allow`` header of a 405 is
 derived from the same row, and a route can be called without a socket. :mod:`.server` frames the request
@@ -8,6 +15,7 @@ and writes the answer.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 from typing import Callable, Mapping, NamedTuple, Optional, Tuple
@@ -22,12 +30,15 @@ ADMIN_PREFIX = "/_emulator"
 
 
 class AdminRequest(NamedTuple):
-    """An admin request after framing: ``path`` is the full path (``/_emulator/...``) without the query."""
+    """An admin request after framing: ``path`` is the full path (``/_emulator/...``) without the query;
+    ``hosts`` every ``Host`` header received and ``origin`` the ``Origin`` header, if any."""
 
     method: str
     path: str
     body: bytes
     request_id: str
+    hosts: Tuple[str, ...]
+    origin: Optional[str] = None
 
 
 Params = Tuple[str, ...]
@@ -37,6 +48,47 @@ AdminHandler = Callable[[EmulatorApp, AdminRequest, Params], Response]
 def is_admin_path(path: str) -> bool:
     """Whether a request path belongs to the admin API (``/_emulatorx`` does not)."""
     return path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/")
+
+
+# ------------------------------------------------------------------------------------------------- guard
+
+_PORT = re.compile(r"[0-9]{1,5}")
+
+
+def is_loopback_host(host: str) -> bool:
+    """Whether a ``Host`` header names this machine's loopback: ``localhost``, an IPv4 address in
+    127.0.0.0/8 or ``[::1]``, each with an optional numeric port. Anything else, including names that
+    merely start like one (``127.0.0.1.evil.example``, ``localhost.evil``), is not."""
+    text = host.strip()
+    if text.startswith("["):
+        name, bracket, port = text[1:].partition("]")
+        if not bracket or (port and not (port.startswith(":") and _PORT.fullmatch(port[1:]))):
+            return False
+        if ":" not in name:
+            return False  # brackets are for IPv6 literals only
+    else:
+        name, colon, port = text.partition(":")
+        if colon and not _PORT.fullmatch(port):
+            return False
+    if name.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def refusal(request: AdminRequest) -> Optional[Response]:
+    """A 403 for an admin request a browser page could have sent (see the module docstring), else ``None``."""
+    if request.origin is not None:
+        message = "the admin API refuses requests with an Origin header (cross-origin browser requests)"
+        return error_response(403, message, request.request_id)
+    if len(request.hosts) != 1 or not is_loopback_host(request.hosts[0]):
+        message = (
+            "the admin API answers only a single loopback Host (localhost, 127.x.y.z or [::1], optional port)"
+        )
+        return error_response(403, message, request.request_id)
+    return None
 
 
 # ---------------------------------------------------------------------------------------------- handlers
@@ -120,8 +172,12 @@ def resolve(path: str) -> Optional[Tuple[Mapping[str, AdminHandler], Params]]:
 
 
 def handle_admin(app: EmulatorApp, request: AdminRequest) -> Response:
-    """Answer one admin request: 404 for an unknown path, 405 (with ``Allow``) for a known path's other
+    """Answer one admin request: 403 for what a browser page could have sent (checked first, before the
+    path is even looked at), 404 for an unknown path, 405 (with ``Allow``) for a known path's other
     methods, else the route's answer."""
+    refused = refusal(request)
+    if refused is not None:
+        return refused
     found = resolve(request.path)
     if found is None:
         return error_response(404, f"no such emulator endpoint: {request.path}", request.request_id)

@@ -429,7 +429,15 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
             self._log_line()
             return
         try:
-            response = handle_admin(self.server.app, AdminRequest(self.command, path, body, self._request_id))
+            request = AdminRequest(
+                method=self.command,
+                path=path,
+                body=body,
+                request_id=self._request_id,
+                hosts=tuple(self.headers.get_all("Host") or ()),
+                origin=self.headers.get("Origin"),
+            )
+            response = handle_admin(self.server.app, request)
         except Exception as exc:  # noqa: BLE001 - an admin bug must not kill the connection silently
             self.server.app.log(f"admin error in {self._request_id}: {type(exc).__name__}: {exc}")
             response = error_response(500, "internal emulator error", self._request_id)
