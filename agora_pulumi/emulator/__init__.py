@@ -7,27 +7,37 @@ service cannot give a test: fault injection, a log of what it received, and its 
 Standard library only, and independent of the provider (it never imports ``agora_pulumi.provider``,
 ``agora_pulumi.client`` or pulumi), so it can also be run on its own: ``agora-fls-emulator --help``.
 
-Layout, like moto: :mod:`.models` (state), :mod:`.responses` (validation and handlers), :mod:`.server`
-(HTTP, routing, faults, admin, logging), :mod:`.cli` and :mod:`.__main__` (CLI). Its test helpers
+Layout, like moto's split of a service: :mod:`.models` (stored settings, entry points, request log; no
+HTTP), :mod:`.responses` (the API's validation and handlers, pure), :mod:`.faults` (fault specs, the live
+queue, the answer each fault gives), :mod:`.state` (config and the state one server shares), :mod:`.admin`
+(the ``/_emulator/...`` routes, a dispatch table of pure functions), :mod:`.server` (HTTP framing and the
+server's lifecycle only), :mod:`.cli` and :mod:`.__main__` (the command line). Its test helpers
 (``running_emulator``) live in :mod:`agora_pulumi.testing.emulator`, outside the production package.
 """
 
 from __future__ import annotations
 
+from .admin import AdminRequest, handle_admin
+from .faults import FaultConfig, FaultInjector, FaultItem, parse_fault_spec
 from .models import DEFAULT_CUSTOMER_ID, DEFAULT_CUSTOMER_SECRET, SettingKey, SettingsStore
 from .responses import MAX_BODY_BYTES, validate_patch_body
-from .server import EmulatorConfig, EmulatorServer, FaultConfig, FaultItem, parse_fault_spec
+from .server import EmulatorServer
+from .state import EmulatorApp, EmulatorConfig
 
 __all__ = [
     "DEFAULT_CUSTOMER_ID",
     "DEFAULT_CUSTOMER_SECRET",
     "MAX_BODY_BYTES",
+    "AdminRequest",
+    "EmulatorApp",
     "EmulatorConfig",
     "EmulatorServer",
     "FaultConfig",
+    "FaultInjector",
     "FaultItem",
     "SettingKey",
     "SettingsStore",
+    "handle_admin",
     "parse_fault_spec",
     "validate_patch_body",
 ]

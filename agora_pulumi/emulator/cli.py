@@ -11,22 +11,18 @@ cleanly with exit code 0: requests in flight finish, the database is closed.
 from __future__ import annotations
 
 import argparse
+import json
 import signal
 import sqlite3
 import sys
 import threading
-from typing import Callable, Optional, Sequence
+from typing import Any, Callable, List, Mapping, Optional, Sequence
 
-from .models import DEFAULT_CUSTOMER_ID, DEFAULT_CUSTOMER_SECRET
-from .server import (
-    EmulatorConfig,
-    EmulatorServer,
-    FaultConfig,
-    FaultItem,
-    banner,
-    parse_entry_point,
-    parse_fault_spec,
-)
+from .auth import AUTH_MODES, DEFAULT_MAX_CLOCK_SKEW
+from .faults import FaultConfig, FaultItem, parse_fault_spec
+from .models import DEFAULT_CUSTOMER_ID, DEFAULT_CUSTOMER_SECRET, EntryPoints
+from .server import EmulatorServer
+from .state import EmulatorConfig, parse_entry_point
 
 PROG = "agora-fls-emulator"
 
@@ -70,12 +66,36 @@ def build_parser() -> argparse.ArgumentParser:
         "--port", type=int, default=8080, help="port to bind; 0 picks a free one (default: %(default)s)"
     )
     parser.add_argument(
-        "--customer-id", default=DEFAULT_CUSTOMER_ID, help="Basic-auth user accepted (default: %(default)s)"
+        "--customer-id",
+        default=DEFAULT_CUSTOMER_ID,
+        help="customer ID accepted (Basic user, HMAC username; default: %(default)s)",
     )
     parser.add_argument(
         "--customer-secret",
         default=DEFAULT_CUSTOMER_SECRET,
-        help="Basic-auth password accepted (default: %(default)s)",
+        help="customer secret accepted (Basic password, HMAC key; default: %(default)s)",
+    )
+    parser.add_argument(
+        "--auth",
+        choices=AUTH_MODES,
+        default="any",
+        help="accepted auth schemes: Basic, HMAC-SHA256 (Date/Digest/signature), or any of them"
+        " (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--max-clock-skew",
+        type=_ranged(float, 0.0, 10 * 365 * 86400.0),
+        default=DEFAULT_MAX_CLOCK_SKEW,
+        metavar="SECONDS",
+        help="how far an HMAC Date header may be from the emulator's clock (default: %(default)g)",
+    )
+    parser.add_argument(
+        "--clock-offset",
+        type=_ranged(float, -100 * 365 * 86400.0, 100 * 365 * 86400.0),
+        default=0.0,
+        metavar="SECONDS",
+        help="the emulator's clock is real time plus this (negative: behind); for Date/skew tests"
+        " (default: 0)",
     )
     parser.add_argument(
         "--entry-point",
@@ -156,7 +176,24 @@ def parse_config(argv: Sequence[str]) -> EmulatorConfig:
             fail_status=args.fail_status,
         ),
         shutdown_grace=args.shutdown_grace,
+        auth=args.auth,
+        max_clock_skew=args.max_clock_skew,
+        clock_offset=args.clock_offset,
     )
+
+
+def banner(config: EmulatorConfig) -> List[str]:
+    """Startup description for stderr: never the customer secret."""
+    eps = EntryPoints(config.entry_points)
+    faults: Mapping[str, Any] = config.faults.to_json()
+    return [
+        f"customer id: {config.customer_id!r} (secret not shown)",
+        f"auth: {config.auth} (HMAC Date within ±{config.max_clock_skew:g} s of a clock offset by"
+        f" {config.clock_offset:g} s)",
+        f"entry points: {', '.join(eps.listing()) if eps.restricted else 'any (no --entry-point given)'}",
+        f"storage: {config.db or 'in memory'}",
+        f"faults: {json.dumps(faults)}",
+    ]
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

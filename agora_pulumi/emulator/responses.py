@@ -9,8 +9,8 @@ makes every error deterministic):
 
 0. Framing, in :mod:`.server`, before anything else: a malformed request line or target -> 400, a body
    over 64 KiB or a bad ``Content-Length`` -> 400, chunked encoding -> 411, a stalled body -> 408.
-1. ``Authorization`` -> 401 for anything under the API, even unknown paths, so an unauthenticated caller
-   learns nothing about which paths exist.
+1. ``Authorization`` (Basic or HMAC, see :mod:`.auth`) -> 401 for anything under the API, even unknown
+   paths, so an unauthenticated caller learns nothing about which paths exist.
 2. The path must match the settings template -> otherwise 404.
 3. The method must be GET or PATCH -> otherwise 405 with ``Allow: GET, PATCH``.
 4. Path parameters: empty ``appid``/``entry_point`` or a ``region`` outside cn/ap/na/eu -> 400.
@@ -20,12 +20,10 @@ makes every error deterministic):
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hmac
 import json
 import re
-from typing import Any, Dict, List, Literal, Mapping, NamedTuple, Optional, Tuple
+from http import HTTPStatus
+from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Tuple
 from urllib.parse import unquote
 
 from agora_pulumi.regions import (
@@ -39,6 +37,7 @@ from agora_pulumi.regions import (
     describe_regions,
 )
 
+from .auth import INVALID_MESSAGE, Authenticator, AuthResult, SignedParts
 from .models import EntryPoints, JsonObject, SettingKey, SettingsStore, canonical, default_setting
 
 MAX_BODY_BYTES = 64 * 1024
@@ -48,7 +47,6 @@ bug or an attack. Bodies above it get 400 and the connection is closed without r
 ALLOWED_METHODS = ("GET", "PATCH")
 ALLOW_HEADER = ", ".join(ALLOWED_METHODS)
 
-AuthState = Literal["ok", "missing", "bad"]
 Headers = Tuple[Tuple[str, str], ...]
 
 JSON_TYPE = "application/json"
@@ -102,35 +100,17 @@ def error_response(status: int, message: str, request_id: str, headers: Headers 
     return json_response(status, {"message": message, "requestId": request_id}, headers)
 
 
+def status_phrase(status: int) -> str:
+    """The reason phrase of a status, for messages (``HTTP 599`` for codes the stdlib does not name)."""
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return f"HTTP {status}"
+
+
 def empty_response(status: int = 200) -> Response:
     """PATCH success: the doc shows only ``HTTP/1.1 200 OK``, so the body is empty (``Content-Length: 0``)."""
     return Response(status, (), b"")
-
-
-# --------------------------------------------------------------------------------------------------- auth
-
-
-def classify_auth(header: Optional[str], customer_id: str, customer_secret: str) -> AuthState:
-    """Check an ``Authorization`` header against the accepted customer ID/secret pair.
-
-    ``missing``: no header (or an empty one). ``bad``: another scheme, undecodable base64, no colon, or the
-    wrong pair. The scheme name is case-insensitive (RFC 7617). Comparison is constant-time.
-    """
-    if header is None or not header.strip():
-        return "missing"
-    scheme, _, token = header.strip().partition(" ")
-    if scheme.lower() != "basic" or not token.strip():
-        return "bad"
-    try:
-        decoded = base64.b64decode(token.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        return "bad"
-    user, sep, password = decoded.partition(":")
-    if not sep:
-        return "bad"
-    ok_user = hmac.compare_digest(user.encode("utf-8"), customer_id.encode("utf-8"))
-    ok_pass = hmac.compare_digest(password.encode("utf-8"), customer_secret.encode("utf-8"))
-    return "ok" if ok_user and ok_pass else "bad"
 
 
 # --------------------------------------------------------------------------------------------------- path
@@ -339,33 +319,27 @@ def validate_patch_body(raw: bytes) -> JsonObject:
 
 
 class SnapshotSettingsApi:
-    """The two documented operations over a :class:`SettingsStore`."""
+    """The two documented operations over a :class:`SettingsStore`, behind an :class:`Authenticator`."""
 
-    def __init__(
-        self, store: SettingsStore, entry_points: EntryPoints, customer_id: str, customer_secret: str
-    ) -> None:
+    def __init__(self, store: SettingsStore, entry_points: EntryPoints, authenticator: Authenticator) -> None:
         self.store = store
         self.entry_points = entry_points
-        self.customer_id = customer_id
-        self.customer_secret = customer_secret
+        self.authenticator = authenticator
 
-    def authenticate(self, header: Optional[str]) -> AuthState:
-        """Classify the request's ``Authorization`` header."""
-        return classify_auth(header, self.customer_id, self.customer_secret)
+    def authenticate(self, authorization: Optional[str], parts: SignedParts) -> AuthResult:
+        """The verdict on the request's ``Authorization`` header (Basic or HMAC, per ``--auth``)."""
+        return self.authenticator.check(authorization, parts)
 
-    def handle(self, method: str, path: str, auth: AuthState, body: bytes, request_id: str) -> Response:
+    def handle(self, method: str, path: str, auth: AuthResult, body: bytes, request_id: str) -> Response:
         """Answer one API request (already framed: ``body`` is complete and within the size limit)."""
         try:
             return self._handle(method, path, auth, body)
         except ApiError as err:
             return error_response(err.status, err.message, request_id, err.headers)
 
-    def _handle(self, method: str, path: str, auth: AuthState, body: bytes) -> Response:
-        if auth != "ok":
-            why = (
-                "missing Authorization header" if auth == "missing" else "invalid authentication credentials"
-            )
-            raise ApiError(401, f"Unauthorized: {why}", (("WWW-Authenticate", 'Basic realm="Agora"'),))
+    def _handle(self, method: str, path: str, auth: AuthResult, body: bytes) -> Response:
+        if auth.state != "ok":
+            raise ApiError(401, auth.reason or INVALID_MESSAGE, self.authenticator.challenges())
         raw = parse_settings_path(path)
         if raw is None:
             raise ApiError(404, f"no such resource: {path}")

@@ -1,21 +1,21 @@
-"""The HTTP side of the emulator: framing, routing, fault injection, admin endpoints and logging.
+"""The HTTP side of the emulator: request framing, the route to the API or the admin table, fault
+injection at the connection level, request logging, and the server's lifecycle.
 
 ``http.server.ThreadingHTTPServer`` serves each connection in its own daemon thread, so one slow or
 stalled client never blocks another; a per-connection socket timeout (``--socket-timeout``) reclaims
 connections that stop sending (slowloris). HTTP/1.1 keep-alive is supported because real clients
 (``requests.Session``) reuse connections, and a connection-level fault must behave like it does there.
 
-Everything a test may want to observe or steer lives under ``/_emulator/`` (no auth: the emulator is a
-loopback dev tool). Every response, admin ones and protocol errors included, carries ``X-Request-Id``;
-every request is logged as one line on stderr with method, path, status, request id and duration, and
-never a body or a header value, so no secret can reach a log.
+What to answer is decided elsewhere: :mod:`.responses` (the API), :mod:`.admin` (``/_emulator/...``),
+:mod:`.faults` (injected answers), over the shared :class:`~.state.EmulatorApp`. Every response, admin
+ones and protocol errors included, carries ``X-Request-Id``; every request is logged as one line on
+stderr with method, path, status, request id and duration, and never a body or a header value, so no
+secret can reach a log.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import random
 import re
 import socket
 import socketserver
@@ -25,315 +25,19 @@ import threading
 import time
 import traceback
 import uuid
-from collections import deque
-from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Deque, Dict, List, Mapping, NoReturn, Optional, Set, Tuple
-from urllib.parse import unquote
+from typing import Any, NoReturn, Optional, Set, Tuple
 
-from .models import (
-    DEFAULT_CUSTOMER_ID,
-    DEFAULT_CUSTOMER_SECRET,
-    EntryPoints,
-    JsonObject,
-    RequestLog,
-    SettingKey,
-    SettingsStore,
-    redact,
-)
-from .responses import (
-    MAX_BODY_BYTES,
-    Headers,
-    Response,
-    SnapshotSettingsApi,
-    error_response,
-    json_response,
-)
+from .admin import AdminRequest, handle_admin, is_admin_path
+from .auth import AuthResult, SignedParts
+from .faults import FaultItem, fault_response
+from .responses import MAX_BODY_BYTES, Response, error_response
+from .state import EmulatorApp, EmulatorConfig, LogSink, logged_body
 
-ADMIN_PREFIX = "/_emulator"
-FAULT_ACTIONS = ("reset", "delay", "garbage", "truncated")
-GARBAGE_BODY = b"<html>oops"
-TRUNCATED_BODY = b'{"enabled": tr'
-MAX_DELAY_SECONDS = 600.0
 LINGER_SECONDS = 1.0
 LINGER_BYTES = 1 << 20
 MAX_REQUEST_LINE = 65536
-
-LogSink = Callable[[str], None]
-
-
-# ------------------------------------------------------------------------------------------------- faults
-
-
-@dataclass(frozen=True)
-class FaultItem:
-    """One scripted fault, consumed by the first API request it matches.
-
-    ``kind`` is ``status`` (answer ``status``, with ``Retry-After`` when ``retry_after`` is set), ``reset``
-    (close the socket with a TCP RST and no response), ``delay`` (sleep ``seconds`` then answer normally),
-    ``garbage`` (200 ``text/html`` ``<html>oops``) or ``truncated`` (200 ``{"enabled": tr``).
-    ``method`` restricts which requests consume it. ``apply`` processes the request for real *before* the
-    fault is answered (the write happened, the client never learns it), which is how a lost response is
-    simulated; it is accepted on every kind but ``delay``, which always processes the request.
-    """
-
-    kind: str
-    status: int = 0
-    retry_after: Optional[str] = None
-    method: Optional[str] = None
-    apply: bool = False
-    seconds: float = 0.0
-
-    def matches(self, method: str) -> bool:
-        """Whether a request with this method consumes the item."""
-        return self.method is None or self.method == method
-
-    def label(self) -> str:
-        """Short description for the request log's ``fault`` field and the stderr log."""
-        if self.kind == "status":
-            text = f"status:{self.status}"
-        elif self.kind == "delay":
-            text = f"delay:{self.seconds:g}"
-        else:
-            text = self.kind
-        return text + ("+apply" if self.apply else "")
-
-    def to_json(self) -> JsonObject:
-        """The admin-API form (the same shape ``from_json`` accepts)."""
-        out: JsonObject = {}
-        if self.kind == "status":
-            out["status"] = self.status
-            if self.retry_after is not None:
-                out["retry_after"] = self.retry_after
-        else:
-            out["action"] = self.kind
-            if self.kind == "delay":
-                out["seconds"] = self.seconds
-        if self.method is not None:
-            out["method"] = self.method
-        if self.apply:
-            out["apply"] = True
-        return out
-
-    @classmethod
-    def from_json(cls, obj: Any) -> FaultItem:
-        """Parse one queue item of ``POST /_emulator/faults``; ``ValueError`` with a readable message."""
-        if not isinstance(obj, dict):
-            raise ValueError(f"fault queue item must be an object, got {obj!r}")
-        allowed = {"status", "retry_after", "method", "apply", "action", "seconds"}
-        extra = sorted(set(obj) - allowed)
-        if extra:
-            raise ValueError(f"unknown fault field {extra[0]!r}; allowed: {', '.join(sorted(allowed))}")
-        method = obj.get("method")
-        if method is not None and (not isinstance(method, str) or not method.strip()):
-            raise ValueError("fault 'method' must be a non-empty string such as GET or PATCH")
-        apply = obj.get("apply", False)
-        if not isinstance(apply, bool):
-            raise ValueError("fault 'apply' must be a boolean")
-        norm_method = method.strip().upper() if isinstance(method, str) else None
-        if "action" in obj:
-            action = obj["action"]
-            if action not in FAULT_ACTIONS:
-                raise ValueError(f"fault 'action' must be one of {', '.join(FAULT_ACTIONS)}, got {action!r}")
-            if "status" in obj or "retry_after" in obj:
-                raise ValueError("a fault has either 'status' or 'action', not both")
-            seconds = 0.0
-            if action == "delay":
-                seconds = _number(obj.get("seconds"), "seconds", 0.0, MAX_DELAY_SECONDS)
-                apply = False
-            elif "seconds" in obj:
-                raise ValueError("'seconds' only applies to the delay action")
-            return cls(kind=str(action), method=norm_method, apply=apply, seconds=seconds)
-        if "status" not in obj:
-            raise ValueError("fault needs 'status' (an HTTP error status) or 'action'")
-        if "seconds" in obj:
-            raise ValueError("'seconds' only applies to the delay action")
-        status = _status(obj["status"], "status")
-        return cls(
-            kind="status",
-            status=status,
-            retry_after=_retry_after(obj.get("retry_after")),
-            method=norm_method,
-            apply=apply,
-        )
-
-
-def _number(value: Any, name: str, low: float, high: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
-        raise ValueError(f"{name!r} must be a number in [{low:g}, {high:g}], got {value!r}")
-    return float(value)
-
-
-def _status(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 400 <= value <= 599:
-        raise ValueError(f"{name!r} must be an HTTP error status (400-599), got {value!r}")
-    return value
-
-
-def _retry_after(value: Any) -> Optional[str]:
-    """``Retry-After`` header text: a number of seconds (integral values print as integers; fractional ones
-    are sent as-is, which is non-standard but lets tests stay fast) or a string sent verbatim (an HTTP date,
-    or something deliberately malformed)."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        if not value or any(c in value for c in "\r\n"):
-            raise ValueError("'retry_after' string must be non-empty and a single line")
-        return value
-    seconds = _number(value, "retry_after", 0.0, 86400.0)
-    return str(int(seconds)) if seconds == int(seconds) else f"{seconds:g}"
-
-
-@dataclass(frozen=True)
-class FaultConfig:
-    """The whole fault configuration; ``POST /_emulator/faults`` replaces it as a unit."""
-
-    queue: Tuple[FaultItem, ...] = ()
-    fail_rate: float = 0.0
-    latency_ms: float = 0.0
-    fail_status: int = 500
-
-    def to_json(self) -> JsonObject:
-        """The ``GET /_emulator/faults`` document."""
-        return {
-            "queue": [item.to_json() for item in self.queue],
-            "fail_rate": self.fail_rate,
-            "latency_ms": self.latency_ms,
-            "fail_status": self.fail_status,
-        }
-
-    @classmethod
-    def from_json(cls, obj: Any) -> FaultConfig:
-        """Parse ``POST /_emulator/faults``: every key optional, absent keys take their defaults."""
-        if not isinstance(obj, dict):
-            raise ValueError("fault config must be a JSON object")
-        extra = sorted(set(obj) - {"queue", "fail_rate", "latency_ms", "fail_status"})
-        if extra:
-            raise ValueError(f"unknown fault config field {extra[0]!r}")
-        queue = obj.get("queue", [])
-        if not isinstance(queue, list):
-            raise ValueError("'queue' must be a list")
-        return cls(
-            queue=tuple(FaultItem.from_json(item) for item in queue),
-            fail_rate=_number(obj.get("fail_rate", 0.0), "fail_rate", 0.0, 1.0),
-            latency_ms=_number(obj.get("latency_ms", 0.0), "latency_ms", 0.0, MAX_DELAY_SECONDS * 1000),
-            fail_status=_status(obj.get("fail_status", 500), "fail_status"),
-        )
-
-
-_SPEC_STATUS = re.compile(r"^[0-9]{3}$")
-
-
-def parse_fault_spec(spec: str) -> FaultItem:
-    """Parse the ``--fault`` CLI syntax into a :class:`FaultItem`.
-
-    ``STATUS[,retry_after=S][,method=M][,apply]`` | ``reset|garbage|truncated[,method=M][,apply]`` |
-    ``delay,seconds=S[,method=M]``, or a JSON object in the admin syntax. Examples: ``503``,
-    ``429,retry_after=2``, ``500,method=PATCH,apply``, ``reset,apply``, ``delay,seconds=1.5``.
-    """
-    text = spec.strip()
-    if text.startswith("{"):
-        try:
-            return FaultItem.from_json(json.loads(text))
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"fault spec is not valid JSON: {exc.msg}") from None
-    head, *options = [part.strip() for part in text.split(",")]
-    obj: Dict[str, Any] = {}
-    if _SPEC_STATUS.match(head):
-        obj["status"] = int(head)
-    elif head in FAULT_ACTIONS:
-        obj["action"] = head
-    else:
-        raise ValueError(f"fault spec must start with a status code or one of {FAULT_ACTIONS}: {spec!r}")
-    for option in options:
-        name, sep, value = option.partition("=")
-        if name == "apply" and not sep:
-            obj["apply"] = True
-        elif name == "method" and sep:
-            obj["method"] = value
-        elif name in ("retry_after", "seconds") and sep:
-            try:
-                obj[name] = float(value)
-            except ValueError:
-                if name == "seconds":
-                    raise ValueError(f"fault option {name} needs a number: {option!r}") from None
-                obj[name] = value
-        else:
-            raise ValueError(f"unknown fault option {option!r} in {spec!r}")
-    return FaultItem.from_json(obj)
-
-
-class FaultInjector:
-    """The live fault state: the queue being consumed, and the random failure rate.
-
-    A request consumes the *first* queued item whose method filter matches it, so a PATCH-only fault
-    survives the GETs a client makes before its PATCH. A request that consumed no item fails with
-    probability ``fail_rate`` (status ``fail_status``, not applied).
-    """
-
-    def __init__(self, config: Optional[FaultConfig] = None) -> None:
-        self._lock = threading.Lock()
-        self._random = random.Random()  # noqa: S311 - fault sampling, not cryptography
-        self._config = FaultConfig()
-        self._queue: Deque[FaultItem] = deque()
-        self.configure(config or FaultConfig())
-
-    def configure(self, config: FaultConfig) -> None:
-        """Replace the whole configuration (queue included)."""
-        with self._lock:
-            self._config = config
-            self._queue = deque(config.queue)
-
-    def current(self) -> FaultConfig:
-        """The configuration with the queue as it is now (consumed items gone)."""
-        with self._lock:
-            return FaultConfig(
-                queue=tuple(self._queue),
-                fail_rate=self._config.fail_rate,
-                latency_ms=self._config.latency_ms,
-                fail_status=self._config.fail_status,
-            )
-
-    def take(self, method: str) -> Tuple[Optional[FaultItem], str, float]:
-        """The fault for one API request: ``(item or None, label, latency in seconds)``."""
-        with self._lock:
-            latency = self._config.latency_ms / 1000.0
-            for index, item in enumerate(self._queue):
-                if item.matches(method):
-                    del self._queue[index]
-                    return item, item.label(), latency
-            rate = self._config.fail_rate
-            if rate > 0 and self._random.random() < rate:
-                status = self._config.fail_status
-                return FaultItem(kind="status", status=status), f"fail_rate:{status}", latency
-        return None, "", latency
-
-
-# ------------------------------------------------------------------------------------------------- config
-
-
-@dataclass(frozen=True)
-class EmulatorConfig:
-    """Everything the CLI flags set. ``entry_points`` empty means every entry point exists."""
-
-    host: str = "127.0.0.1"
-    port: int = 8080
-    customer_id: str = DEFAULT_CUSTOMER_ID
-    customer_secret: str = DEFAULT_CUSTOMER_SECRET
-    entry_points: Tuple[Tuple[str, str], ...] = ()
-    db: Optional[str] = None
-    socket_timeout: float = 10.0
-    faults: FaultConfig = field(default_factory=FaultConfig)
-    shutdown_grace: float = 2.0
-
-
-def parse_entry_point(text: str) -> Tuple[str, str]:
-    """``APPID/NAME`` -> ``(appid, name)``; both parts must be non-empty and NAME has no ``/``."""
-    appid, sep, name = text.partition("/")
-    if not sep or not appid.strip() or not name.strip() or "/" in name:
-        raise ValueError(f"entry point must look like APPID/NAME, got {text!r}")
-    return appid, name
 
 
 def new_request_id() -> str:
@@ -348,69 +52,42 @@ def _printable(text: str, limit: int = 300) -> str:
     return out + ("..." if len(text) > limit else "")
 
 
-def _stderr_sink(line: str) -> None:
-    sys.stderr.write(line + "\n")
-    sys.stderr.flush()
+class ConnectionTracker:
+    """Open connections and requests in flight, so ``stop()`` can close idle keep-alive connections
+    (otherwise a client's pooled connection would keep talking to a stopped server's thread) and wait
+    for requests in flight."""
 
-
-class EmulatorApp:
-    """The emulator's shared state, one per server: store, request log, faults, live connections."""
-
-    def __init__(self, config: EmulatorConfig, log: Optional[LogSink] = None) -> None:
-        self.config = config
-        self.store = SettingsStore(config.db)
-        self.requests = RequestLog()
-        self.faults = FaultInjector(config.faults)
-        self.entry_points = EntryPoints(config.entry_points)
-        self.api = SnapshotSettingsApi(
-            self.store, self.entry_points, config.customer_id, config.customer_secret
-        )
-        self._log = log or _stderr_sink
-        self._log_lock = threading.Lock()
-        self._conn_lock = threading.Condition()
+    def __init__(self) -> None:
+        self._lock = threading.Condition()
         self._connections: Set[socket.socket] = set()
         self._inflight = 0
 
-    def log(self, line: str) -> None:
-        """Write one log line (serialised so concurrent requests never interleave)."""
-        with self._log_lock:
-            self._log(line)
-
-    def reset(self) -> None:
-        """The admin reset: settings, faults and the request log, back to an empty emulator."""
-        self.store.reset()
-        self.faults.configure(FaultConfig())
-        self.requests.clear()
-
-    # Connection tracking lets stop() close idle keep-alive connections (otherwise a client's pooled
-    # connection would keep talking to a stopped server's thread) and wait for requests in flight.
-
-    def connection_opened(self, sock: socket.socket) -> None:
-        with self._conn_lock:
+    def opened(self, sock: socket.socket) -> None:
+        with self._lock:
             self._connections.add(sock)
 
-    def connection_closed(self, sock: socket.socket) -> None:
-        with self._conn_lock:
+    def closed(self, sock: socket.socket) -> None:
+        with self._lock:
             self._connections.discard(sock)
 
     def request_started(self) -> None:
-        with self._conn_lock:
+        with self._lock:
             self._inflight += 1
 
     def request_finished(self) -> None:
-        with self._conn_lock:
+        with self._lock:
             self._inflight -= 1
-            self._conn_lock.notify_all()
+            self._lock.notify_all()
 
     def drain(self, grace: float) -> None:
         """Wait up to ``grace`` seconds for requests in flight, then cut every open connection."""
         deadline = time.monotonic() + grace
-        with self._conn_lock:
+        with self._lock:
             while self._inflight > 0:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     break
-                self._conn_lock.wait(remaining)
+                self._lock.wait(remaining)
             connections = list(self._connections)
         for sock in connections:
             try:
@@ -445,6 +122,11 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
         """``Server`` header: just the emulator's name (no Python version)."""
         return self.server_version
 
+    def date_time_string(self, timestamp: Optional[float] = None) -> str:
+        """``Date`` header from the emulator's clock (``--clock-offset`` included), so a client can see
+        the clock its HMAC ``Date`` is checked against."""
+        return super().date_time_string(self.server.app.now() if timestamp is None else timestamp)
+
     _request_id = ""
     _started = 0.0
     _status: Optional[int] = None
@@ -459,7 +141,7 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
         # StreamRequestHandler.timeout is a class attribute; the configured value is per server.
         self.request.settimeout(self.server.app.config.socket_timeout)
         super().setup()
-        self.server.app.connection_opened(self.connection)
+        self.server.connections.opened(self.connection)
 
     def finish(self) -> None:
         try:
@@ -468,7 +150,7 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
             pass
         if self._linger and not self._dropped:
             self._lingering_close()
-        self.server.app.connection_closed(self.connection)
+        self.server.connections.closed(self.connection)
 
     def _lingering_close(self) -> None:
         """After an error answered without reading the whole request, stop writing and drain what the
@@ -523,11 +205,11 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
             if not self.raw_requestline:
                 self.close_connection = True
                 return
-            self.server.app.request_started()
+            self.server.connections.request_started()
             try:
                 self._handle_request()
             finally:
-                self.server.app.request_finished()
+                self.server.connections.request_finished()
         except socket.timeout:
             # A client that stalls mid-request (slowloris) or idles on keep-alive: free the thread. An
             # idle connection (or a request line that never ended) is closed silently; a request that
@@ -554,7 +236,7 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
             self.send_error(HTTPStatus.BAD_REQUEST, "invalid request target")
             return
         path = target.split("?", 1)[0]
-        if path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/"):
+        if is_admin_path(path):
             self._admin(path)
         else:
             self._api(path)
@@ -655,16 +337,19 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
     def _api(self, path: str) -> None:
         app = self.server.app
         method = self.command
-        auth = app.api.authenticate(self.headers.get("Authorization"))
         # The log entry exists before any answer can leave; _send/_drop_connection record it (see
-        # _record_request), and the finally below records one that no answer reached.
-        self._pending_record = self._log_entry(app.requests.next_seq(), method, path, auth)
+        # _record_request), and the finally below records one that no answer reached. Its auth verdict is
+        # provisional (the body, which an HMAC Digest covers, is not read yet) until the body is in.
+        self._pending_record = self._log_entry(
+            app.requests.next_seq(), method, path, self._authenticate(None)
+        )
         try:
             try:
                 body = self._read_body()
             except _BodyRejected:
                 return
-            self._pending_record["body"] = _logged_body(body)
+            auth = self._authenticate(body)
+            self._pending_record.update(auth=auth.state, auth_scheme=auth.scheme, body=logged_body(body))
             fault, self._fault_label, latency = app.faults.take(method)
             self._pending_record["fault"] = self._fault_label or None
             if latency > 0:
@@ -674,7 +359,21 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
             self._record_request()
             self._log_line()
 
-    def _log_entry(self, seq: int, method: str, path: str, auth: Any) -> dict[str, Any]:
+    def _authenticate(self, body: Optional[bytes]) -> AuthResult:
+        """The auth verdict on this request; the signed parts are taken exactly as received (the raw
+        target, query included, and the ``Host`` header with its port)."""
+        parts = SignedParts(
+            method=self.command,
+            target=self.path,
+            host=self.headers.get("Host"),
+            date=self.headers.get("Date"),
+            digest=self.headers.get("Digest"),
+            body=body,
+        )
+        return self.server.app.api.authenticate(self.headers.get("Authorization"), parts)
+
+    def _log_entry(self, seq: int, method: str, path: str, auth: AuthResult) -> dict[str, Any]:
+        """A request-log entry: the auth verdict and scheme, never the ``Authorization`` value."""
         return {
             "seq": seq,
             "method": method,
@@ -682,7 +381,8 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
             "status": 0,
             "request_id": self._request_id,
             "user_agent": self.headers.get("User-Agent"),
-            "auth": auth,
+            "auth": auth.state,
+            "auth_scheme": auth.scheme,
             "body": None,
             "fault": None,
         }
@@ -696,7 +396,7 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
             self.server.app.requests.record(entry)
 
     def _respond_api(
-        self, method: str, path: str, auth: Any, body: bytes, fault: Optional[FaultItem]
+        self, method: str, path: str, auth: AuthResult, body: bytes, fault: Optional[FaultItem]
     ) -> None:
         rid = self._request_id
         if fault is None or fault.kind == "delay":
@@ -706,18 +406,13 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
             return
         if fault.apply:
             self._process(method, path, auth, body)
-        if fault.kind == "reset":
-            self._drop_connection()
-        elif fault.kind == "garbage":
-            self._send(Response(200, (("Content-Type", "text/html"),), GARBAGE_BODY))
-        elif fault.kind == "truncated":
-            self._send(Response(200, (("Content-Type", "application/json"),), TRUNCATED_BODY))
+        answer = fault_response(fault, rid)
+        if answer is None:
+            self._drop_connection()  # the reset fault
         else:
-            headers: Headers = (("Retry-After", fault.retry_after),) if fault.retry_after is not None else ()
-            phrase = _phrase(fault.status)
-            self._send(error_response(fault.status, f"{phrase} (injected fault)", rid, headers))
+            self._send(answer)
 
-    def _process(self, method: str, path: str, auth: Any, body: bytes) -> Response:
+    def _process(self, method: str, path: str, auth: AuthResult, body: bytes) -> Response:
         """Run the real handler; an unexpected exception becomes a 500 like the real service's."""
         try:
             return self.server.app.api.handle(method, path, auth, body, self._request_id)
@@ -734,98 +429,34 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
             self._log_line()
             return
         try:
-            response = self._admin_response(path, body)
+            request = AdminRequest(
+                method=self.command,
+                path=path,
+                body=body,
+                request_id=self._request_id,
+                hosts=tuple(self.headers.get_all("Host") or ()),
+                origin=self.headers.get("Origin"),
+            )
+            response = handle_admin(self.server.app, request)
         except Exception as exc:  # noqa: BLE001 - an admin bug must not kill the connection silently
             self.server.app.log(f"admin error in {self._request_id}: {type(exc).__name__}: {exc}")
             response = error_response(500, "internal emulator error", self._request_id)
         self._send(response)
         self._log_line()
 
-    def _admin_response(self, path: str, body: bytes) -> Response:
-        app = self.server.app
-        rid = self._request_id
-        method = self.command
-        route = path[len(ADMIN_PREFIX) :]
-
-        def not_allowed(allow: str) -> Response:
-            return error_response(405, f"method {method} is not allowed", rid, (("Allow", allow),))
-
-        if route == "/requests":
-            if method == "GET":
-                return json_response(200, app.requests.entries())
-            if method == "DELETE":
-                app.requests.clear()
-                return json_response(200, {"ok": True})
-            return not_allowed("GET, DELETE")
-        if route == "/reset":
-            if method != "POST":
-                return not_allowed("POST")
-            app.reset()
-            return json_response(200, {"ok": True})
-        if route == "/faults":
-            if method == "GET":
-                return json_response(200, app.faults.current().to_json())
-            if method != "POST":
-                return not_allowed("GET, POST")
-            try:
-                config = FaultConfig.from_json(json.loads(body.decode("utf-8")) if body.strip() else {})
-            except (ValueError, UnicodeDecodeError) as exc:
-                return error_response(400, f"invalid fault config: {exc}", rid)
-            app.faults.configure(config)
-            return json_response(200, config.to_json())
-        if route == "/health":
-            if method != "GET":
-                return not_allowed("GET")
-            return json_response(200, {"ok": True, "entry_points": app.entry_points.listing() or "any"})
-        parts = route.split("/")
-        if len(parts) == 5 and parts[1] == "settings":
-            if method != "GET":
-                return not_allowed("GET")
-            try:
-                key = SettingKey(*(unquote(p, errors="strict") for p in parts[2:]))
-            except UnicodeDecodeError:
-                return error_response(400, "invalid percent-encoding", rid)
-            stored = app.store.get(key)
-            if stored is None:
-                return error_response(404, "never configured", rid)
-            return json_response(200, stored)
-        return error_response(404, f"no such emulator endpoint: {path}", rid)
-
-
-def _phrase(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return f"HTTP {status}"
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(name)
-
-
-def _logged_body(body: bytes) -> Any:
-    """The request log's ``body``: parsed JSON with secrets redacted, ``None`` when empty, or a marker
-    string (never the raw text, which may hold a secret) when it is not JSON."""
-    if not body:
-        return None
-    try:
-        parsed = json.loads(body.decode("utf-8"), parse_constant=_no_constant)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        return f"<invalid json, {len(body)} bytes>"
-    return redact(parsed)
-
 
 # ------------------------------------------------------------------------------------------------- server
 
 
 class EmulatorHTTPServer(ThreadingHTTPServer):
-    """``ThreadingHTTPServer`` carrying the :class:`EmulatorApp` its handlers share."""
+    """``ThreadingHTTPServer`` carrying the :class:`EmulatorApp` its handlers share and their connections."""
 
     daemon_threads = True
     request_queue_size = 128
 
     def __init__(self, address: Tuple[str, int], app: EmulatorApp) -> None:
         self.app = app
+        self.connections = ConnectionTracker()
         super().__init__(address, EmulatorRequestHandler)
 
     def server_bind(self) -> None:
@@ -903,7 +534,7 @@ class EmulatorServer:
             self.httpd.shutdown()
             self._thread.join()
         self.httpd.server_close()
-        self.app.drain(self.config.shutdown_grace if grace is None else grace)
+        self.httpd.connections.drain(self.config.shutdown_grace if grace is None else grace)
         self.app.store.close()
 
     def __enter__(self) -> EmulatorServer:
@@ -911,15 +542,3 @@ class EmulatorServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-
-def banner(config: EmulatorConfig) -> List[str]:
-    """Startup description for stderr: never the customer secret."""
-    eps = EntryPoints(config.entry_points)
-    faults: Mapping[str, Any] = config.faults.to_json()
-    return [
-        f"customer id: {config.customer_id!r} (secret not shown)",
-        f"entry points: {', '.join(eps.listing()) if eps.restricted else 'any (no --entry-point given)'}",
-        f"storage: {config.db or 'in memory'}",
-        f"faults: {json.dumps(faults)}",
-    ]

@@ -22,8 +22,9 @@ from typing import IO, Any, Dict, Iterator, List, Mapping, Optional, Sequence, U
 from urllib.parse import quote
 
 from agora_pulumi.emulator.cli import parse_config
+from agora_pulumi.emulator.faults import parse_fault_spec
 from agora_pulumi.emulator.models import DEFAULT_CUSTOMER_ID, DEFAULT_CUSTOMER_SECRET
-from agora_pulumi.emulator.server import EmulatorServer, parse_fault_spec
+from agora_pulumi.emulator.server import EmulatorServer
 
 START_TIMEOUT = 20.0
 STOP_TIMEOUT = 10.0
@@ -233,12 +234,17 @@ def running_emulator(
     in_process: bool = True,
     extra_args: Sequence[str] = (),
     latency_ms: float = 0,
+    auth: str = "any",
+    max_clock_skew: Optional[float] = None,
+    clock_offset: float = 0,
 ) -> Iterator[EmulatorHandle]:
     """Start an emulator on a free 127.0.0.1 port, yield its handle, stop it on exit.
 
     ``entry_points`` are ``APPID/NAME`` strings (empty: every entry point exists). ``extra_args`` are any
     further CLI flags (``--socket-timeout 0.5``, ``--fault 503``...); in-process mode parses them with the
-    same parser, so both modes accept the same options.
+    same parser, so both modes accept the same options. ``auth`` (``any``/``basic``/``hmac``),
+    ``max_clock_skew`` and ``clock_offset`` (seconds added to the emulator's clock) are ``--auth``,
+    ``--max-clock-skew`` and ``--clock-offset``.
     """
     args = ["--host", "127.0.0.1", "--customer-id", customer_id, "--customer-secret", customer_secret]
     for entry_point in entry_points:
@@ -247,6 +253,12 @@ def running_emulator(
         args += ["--db", db]
     if latency_ms:
         args += ["--latency-ms", str(latency_ms)]
+    if auth != "any":
+        args += ["--auth", auth]
+    if max_clock_skew is not None:
+        args += ["--max-clock-skew", repr(float(max_clock_skew))]
+    if clock_offset:
+        args.append(f"--clock-offset={float(clock_offset)!r}")  # "=": a negative value is not an option
     args += list(extra_args)
     handle = EmulatorHandle(args, in_process=in_process)
     handle.start()

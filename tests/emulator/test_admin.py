@@ -12,7 +12,18 @@ from agora_pulumi.testing.emulator import EmulatorHandle, running_emulator
 
 from .support import APP, CREDS, DOC_EXAMPLE, ENTRY, basic, new_session, settings_path
 
-LOG_KEYS = {"seq", "method", "path", "status", "request_id", "user_agent", "auth", "body", "fault"}
+LOG_KEYS = {
+    "seq",
+    "method",
+    "path",
+    "status",
+    "request_id",
+    "user_agent",
+    "auth",
+    "auth_scheme",
+    "body",
+    "fault",
+}
 
 
 def test_request_log_records_api_requests_in_order_with_secrets_redacted(
@@ -36,6 +47,7 @@ def test_request_log_records_api_requests_in_order_with_secrets_redacted(
     assert [e["method"] for e in log] == ["PATCH", "GET", "GET", "GET", "PATCH"]
     assert {e["path"] for e in log} == {settings_path()}
     assert [e["auth"] for e in log] == ["ok", "ok", "bad", "missing", "ok"]
+    assert [e["auth_scheme"] for e in log] == ["basic", "basic", "basic", "none", "basic"]
     assert log[0]["user_agent"] == "agora-test/1.0"
     assert log[1]["user_agent"].startswith("python-requests/")
     assert log[0]["body"] == {
