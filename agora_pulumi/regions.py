@@ -18,12 +18,34 @@ mislead, geography follows the physical location, and where no push region conta
 * Kingsoft ``NA_Russia_1`` (Moscow) is ``eu``; ``NA_Singapore_1`` is ``ap``.
 * S3 ``SA_EAST_1`` (São Paulo) and ``ME_SOUTH_1`` (Bahrain) are in none of the four push regions: ``None``.
 * Aliyun ``EU_East_1`` is taken as the doc prints it, ``eu``.
+
+Two catalogs are kept. The *seed* one (``Vendor``, ``VENDOR_NAMES``, ``STORAGE_REGIONS``,
+``VENDORS_WITHOUT_REGION`` and the module functions) is the doc above and is what the seed's
+``SnapshotSetting`` validates against; it is unchanged. The *current* one (``CurrentVendor``, ``CURRENT_*``)
+transcribes the current Media Broadcast reference's custom-snapshot ``storageConfig`` (vendors 0–8, see
+``agora-media-broadcast-current-api.md`` §2). It lives beside the seed's, with its own enum, because code
+iterates ``Vendor`` and checks membership in it to build the seed's allowed list: new members there would be
+accepted by the seed's checks and then miss in its tables. ``StorageCatalog`` wraps either, so code that must
+serve both takes a catalog. The current reference differs from the seed as follows:
+
+* Amazon S3 drops ``17`` US_GOV_WEST_1 and ``23`` US_GOV_EAST_1, adds ``18`` AF_SOUTH_1 (Cape Town:
+  ``None``), ``19`` AP_EAST_1 (Hong Kong: ``ap``), ``24`` AP_SOUTHEAST_3 (Jakarta: ``ap``) and ``25``
+  EU_SOUTH_1 (Milan: ``eu``). Its ``26`` AWS_REGION_NUM is an enum count, not a region, and stays invalid.
+* Aliyun adds ``19`` AP_Southeast_6 (Manila: ``ap``) and the mainland ``20`` CN_Heyuan, ``21``
+  CN_Guangzhou, ``22`` CN_Chengdu (``cn``).
+* Google Cloud (``6``) takes no region, like Azure.
+* Huawei Cloud (``7``): the ``CN_`` regions are mainland (``cn``); ``AP_Southeast_1`` is Hong Kong,
+  ``AP_Southeast_2`` Bangkok and ``AP_Southeast_3`` Singapore (``ap``); ``NA_Mexico_1`` is Mexico City,
+  physically North America (``na``); ``AF_South_1`` (Johannesburg) and the South American ``SA_*`` and
+  ``LA_South_2`` (Santiago) regions are in no push region (``None``).
+* Baidu AI Cloud (``8``): Hongkong and Singapore are ``ap``, the other six cities mainland ``cn``.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import IntEnum
-from typing import Mapping, NamedTuple, Optional
+from typing import Iterable, Mapping, NamedTuple, Optional, cast
 
 PUSH_REGIONS: tuple[str, ...] = ("cn", "ap", "na", "eu")
 """The stream-pushing regions accepted in the URL path (the doc's ``region`` path parameter)."""
@@ -170,15 +192,158 @@ VENDORS_WITHOUT_REGION: frozenset[Vendor] = frozenset({Vendor.AZURE})
 
 def region_codes(vendor: Vendor) -> list[int]:
     """The valid ``storageConfig.region`` codes for a vendor, sorted (empty: region ignored)."""
-    return sorted(STORAGE_REGIONS[vendor])
+    return SEED_CATALOG.region_codes(vendor)
 
 
 def describe_regions(vendor: Vendor) -> str:
     """A one-line ``code (name)`` list, for error messages that must name the allowed values."""
-    return ", ".join(f"{r.code} ({r.name})" for r in STORAGE_REGIONS[vendor].values())
+    return SEED_CATALOG.describe_regions(vendor)
 
 
 def geography(vendor: Vendor, region: int) -> Optional[str]:
     """The push region a storage region lies in, or ``None`` (Azure, or outside all four)."""
-    row = STORAGE_REGIONS[vendor].get(region)
-    return row.geography if row else None
+    return SEED_CATALOG.geography(vendor, region)
+
+
+@dataclass(frozen=True)
+class StorageCatalog:
+    """One API version's storage vendors and region tables, so validation can serve either version.
+
+    Keys are the wire codes; ``Vendor`` and ``CurrentVendor`` members work as keys since they are ints.
+    Looking up a vendor the catalog does not have raises ``KeyError``, as the seed's functions always did.
+    """
+
+    name: str
+    vendor_names: Mapping[int, str]
+    storage_regions: Mapping[int, Mapping[int, StorageRegion]]
+    vendors_without_region: frozenset[int]
+
+    def region_codes(self, vendor: int) -> list[int]:
+        """The valid ``storageConfig.region`` codes for a vendor, sorted (empty: region ignored)."""
+        return sorted(self.storage_regions[vendor])
+
+    def describe_regions(self, vendor: int) -> str:
+        """A one-line ``code (name)`` list, for error messages that must name the allowed values."""
+        return ", ".join(f"{r.code} ({r.name})" for r in self.storage_regions[vendor].values())
+
+    def describe_vendors(self) -> str:
+        """A one-line ``code (name)`` list of the vendors, for error messages."""
+        return ", ".join(f"{int(v)} ({n})" for v, n in self.vendor_names.items())
+
+    def geography(self, vendor: int, region: int) -> Optional[str]:
+        """The push region a storage region lies in, or ``None`` (no region taken, or outside all four)."""
+        row = self.storage_regions[vendor].get(region)
+        return row.geography if row else None
+
+
+SEED_CATALOG = StorageCatalog(
+    name="seed",
+    # The seed's own tables, not copies, so the two can never disagree. An IntEnum key is an int key.
+    vendor_names=cast(Mapping[int, str], VENDOR_NAMES),
+    storage_regions=cast(Mapping[int, Mapping[int, StorageRegion]], STORAGE_REGIONS),
+    vendors_without_region=cast(frozenset[int], VENDORS_WITHOUT_REGION),
+)
+"""The seed API's catalog (``…/settings/snapshot/regions/{region}``): vendors 0–5."""
+
+
+class CurrentVendor(IntEnum):
+    """Storage vendors of the current reference's custom snapshot API: the seed's six plus three."""
+
+    QINIU = 0
+    AMAZON_S3 = 1
+    ALIYUN = 2
+    TENCENT = 3
+    KINGSOFT = 4
+    AZURE = 5
+    GOOGLE_CLOUD = 6
+    HUAWEI_CLOUD = 7
+    BAIDU_CLOUD = 8
+
+
+CURRENT_VENDOR_NAMES: Mapping[CurrentVendor, str] = {
+    **{CurrentVendor(int(v)): n for v, n in VENDOR_NAMES.items()},
+    CurrentVendor.GOOGLE_CLOUD: "Google Cloud Storage",
+    CurrentVendor.HUAWEI_CLOUD: "Huawei Cloud OBS",
+    CurrentVendor.BAIDU_CLOUD: "Baidu AI Cloud BOS",
+}
+
+
+def _amended(
+    table: Mapping[int, StorageRegion],
+    add: Iterable[tuple[int, str, Optional[str]]] = (),
+    drop: Iterable[int] = (),
+) -> Mapping[int, StorageRegion]:
+    """A seed table with the current reference's changes, in code order (error messages list it so)."""
+    gone = set(drop)
+    rows = {code: row for code, row in table.items() if code not in gone}
+    rows.update(_table(*add))
+    return {code: rows[code] for code in sorted(rows)}
+
+
+CURRENT_STORAGE_REGIONS: Mapping[CurrentVendor, Mapping[int, StorageRegion]] = {
+    CurrentVendor.QINIU: STORAGE_REGIONS[Vendor.QINIU],
+    CurrentVendor.AMAZON_S3: _amended(
+        STORAGE_REGIONS[Vendor.AMAZON_S3],
+        add=(
+            (18, "AF_SOUTH_1", None),
+            (19, "AP_EAST_1", "ap"),
+            (24, "AP_SOUTHEAST_3", "ap"),
+            (25, "EU_SOUTH_1", "eu"),
+        ),
+        drop=(17, 23),
+    ),
+    CurrentVendor.ALIYUN: _amended(
+        STORAGE_REGIONS[Vendor.ALIYUN],
+        add=(
+            (19, "AP_Southeast_6", "ap"),
+            (20, "CN_Heyuan", "cn"),
+            (21, "CN_Guangzhou", "cn"),
+            (22, "CN_Chengdu", "cn"),
+        ),
+    ),
+    CurrentVendor.TENCENT: STORAGE_REGIONS[Vendor.TENCENT],
+    CurrentVendor.KINGSOFT: STORAGE_REGIONS[Vendor.KINGSOFT],
+    CurrentVendor.AZURE: {},
+    # Google Cloud: "region has no effect, set or not", as for Azure.
+    CurrentVendor.GOOGLE_CLOUD: {},
+    CurrentVendor.HUAWEI_CLOUD: _table(
+        (0, "CN_North_1", "cn"),
+        (1, "CN_North_4", "cn"),
+        (2, "CN_East_2", "cn"),
+        (3, "CN_East_3", "cn"),
+        (4, "CN_South_1", "cn"),
+        (5, "CN_Southwest_2", "cn"),
+        (6, "AP_Southeast_1", "ap"),
+        (7, "AP_Southeast_2", "ap"),
+        (8, "AP_Southeast_3", "ap"),
+        (9, "AF_South_1", None),
+        (10, "SA_Argentina_1", None),
+        (11, "SA_Peru_1", None),
+        (12, "NA_Mexico_1", "na"),
+        (13, "SA_Brazil_1", None),
+        (14, "LA_South_2", None),
+        (15, "SA_Chile_1", None),
+    ),
+    CurrentVendor.BAIDU_CLOUD: _table(
+        (0, "Beijing", "cn"),
+        (1, "Baoding", "cn"),
+        (2, "Suzhou", "cn"),
+        (3, "Guangzhou", "cn"),
+        (4, "Hongkong", "ap"),
+        (5, "Singapore", "ap"),
+        (6, "Wuhan", "cn"),
+        (7, "Shanghai", "cn"),
+    ),
+}
+
+CURRENT_VENDORS_WITHOUT_REGION: frozenset[CurrentVendor] = frozenset(
+    {CurrentVendor.AZURE, CurrentVendor.GOOGLE_CLOUD}
+)
+
+CURRENT_CATALOG = StorageCatalog(
+    name="current",
+    vendor_names=cast(Mapping[int, str], CURRENT_VENDOR_NAMES),
+    storage_regions=cast(Mapping[int, Mapping[int, StorageRegion]], CURRENT_STORAGE_REGIONS),
+    vendors_without_region=cast(frozenset[int], CURRENT_VENDORS_WITHOUT_REGION),
+)
+"""The current reference's custom-snapshot catalog (``…/settings/snapshot/custom/regions/{region}``)."""
