@@ -22,10 +22,11 @@ from typing import Any, Deque, Dict, Iterable, List, Mapping, NamedTuple, Option
 from agora_pulumi.regions import DEFAULT_INTERVAL
 
 DEFAULT_CUSTOMER_ID = "demo-customer-id"
-"""The Basic-auth user name the emulator accepts unless ``--customer-id`` says otherwise."""
+"""The customer ID (Basic user, HMAC username) the emulator accepts unless ``--customer-id`` says otherwise."""
 
 DEFAULT_CUSTOMER_SECRET = "demo-customer-secret"  # noqa: S105 - a documented, public demo credential
-"""The Basic-auth password the emulator accepts unless ``--customer-secret`` says otherwise."""
+"""The customer secret (Basic password, HMAC key) the emulator accepts unless ``--customer-secret`` says
+otherwise."""
 
 REQUEST_LOG_LIMIT = 10_000
 """The request log keeps the newest entries only, so a long-running dev emulator cannot grow without
