@@ -285,8 +285,6 @@ class AgoraClient:
         """One call: attempts until a final answer; returns the 200 response and the endpoint that gave it."""
         data = b"" if body is None else json.dumps(body, separators=(",", ":")).encode()
         secrets = [self.config.customer_secret, *_secrets_in(body)]
-        if self._basic is not None:
-            secrets.append(self._basic)
         retry: Retry = build_retry(self.config)
         tried: list[str] = []
         index = 0
@@ -298,7 +296,7 @@ class AgoraClient:
             headers = self._auth_headers(method, origin, path, data)
             if body is not None:
                 headers["Content-Type"] = "application/json"
-            attempt_secrets = [*secrets, headers["Authorization"]]
+            attempt_secrets = [*secrets, _credential_part(headers["Authorization"])]
             self._limiter.acquire()
             try:
                 response = self._session.request(
@@ -426,6 +424,15 @@ def clock_skew_note(server_date: Optional[str], now: float) -> Optional[str]:
 def _secrets_in(body: Optional[dict[str, Any]]) -> list[str]:
     storage = (body or {}).get("storageConfig") or {}
     return [v for k, v in storage.items() if k in SECRET_STORAGE_FIELDS and isinstance(v, str)]
+
+
+def _credential_part(authorization: str) -> str:
+    """The part of an ``Authorization`` value that proves the secret: the Basic token or the HMAC signature
+    (the rest, ``hmac username=…, algorithm=…``, is public and would make every message look like a leak)."""
+    scheme, _, rest = authorization.partition(" ")
+    if scheme.lower() == "hmac":
+        return rest.rpartition('signature="')[2].rstrip('"')
+    return rest
 
 
 def _underlying(exc: requests.exceptions.RequestException) -> Any:

@@ -6,7 +6,8 @@
 # Runs from any directory. Steps, one output line each:
 #   1. require the Pulumi CLI (exit 127 with install instructions, before anything is created or started);
 #   2. create .venv if missing and `pip install -e .` into it (skipped while pyproject.toml is unchanged);
-#   3. start the emulator on 127.0.0.1:8787 with --db .emulator/dev.sqlite, so its data survives between
+#   3. start the emulator on 127.0.0.1:8787 with --auth hmac (every request must be HMAC-signed, as the current
+#      Agora reference requires) and --db .emulator/dev.sqlite, so its data survives between
 #      runs and agrees with the Pulumi state, and wait for its "listening on" line;
 #   4. select (or create) the "dev" stack and run `pulumi up --yes --stack dev "$@"`, with a file backend in
 #      .pulumi-state/ and the documented EMPTY passphrase, set for this run only (no `pulumi login`);
@@ -77,7 +78,7 @@ mkdir -p "$REPO/.emulator"
 LOG="$REPO/.emulator/dev.log"
 step "starting the emulator on 127.0.0.1:8787 (data: .emulator/dev.sqlite, log: .emulator/dev.log)"
 # -u: the "listening on" line must reach the log now, not when a buffer fills.
-"$VENV_PY" -u -m agora_pulumi.emulator --host 127.0.0.1 --port 8787 --db .emulator/dev.sqlite >"$LOG" 2>&1 &
+"$VENV_PY" -u -m agora_pulumi.emulator --host 127.0.0.1 --port 8787 --auth hmac --db .emulator/dev.sqlite >"$LOG" 2>&1 &
 EMULATOR_PID=$!
 
 timeout=${EMULATOR_START_TIMEOUT:-30}

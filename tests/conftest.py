@@ -13,7 +13,7 @@ from tests.support import clean_env, stack_config
 
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[EmulatorHandle]:
-    with running_emulator() as handle:
+    with running_emulator(auth="hmac") as handle:  # every provider test proves HMAC signing end to end
         yield handle
 
 

@@ -292,3 +292,67 @@ def test_storage_set_in_the_console_does_not_block_the_next_up(server: ProviderS
     assert failures == []
     diff = server.diff(SETTING_ID, without_provider(read_outs), without_provider(news))
     assert diff.changes == provider_pb2.DiffResponse.DIFF_NONE
+
+
+# --- the current reference's transport, through the engine protocol ------------------------------------------
+
+
+def test_create_read_delete_are_hmac_signed_through_the_engine_protocol(server: ProviderServer, emu: EmulatorHandle) -> None:
+    """The shared emulator runs with ``--auth hmac``: it verifies every signature independently."""
+    id_, outs = create(server)
+    server.read(id_, without_provider(outs))
+    with ProviderServer(env=clean_env()) as later:  # a later deployment (the rename guard spares same-run ids)
+        later.configure(stack_config(emu.url))
+        later.delete(id_, without_provider(outs))
+    seen = emu.api_requests()
+    assert [(r["method"], r["auth"], r["auth_scheme"]) for r in seen] == [
+        ("PATCH", "ok", "hmac"), ("GET", "ok", "hmac"), ("PATCH", "ok", "hmac")
+    ]
+    assert emu.stored(APP_ID, "live", "cn")["enabled"] is False
+    assert "Authorization" not in server.stderr_text() and "signature" not in server.stderr_text()
+
+
+def test_basic_scheme_is_refused_by_an_hmac_only_agora_with_the_key_to_change(emu: EmulatorHandle) -> None:
+    with ProviderServer(env=clean_env()) as srv:
+        srv.configure(stack_config(emu.url, **{"agora:authScheme": "basic"}))
+        inputs, _ = srv.check(setting_inputs())
+        with pytest.raises(grpc.RpcError) as err:
+            srv.create(without_provider(inputs))
+        assert "HTTP 401" in err.value.details() and "accepts HMAC auth only" in err.value.details()
+        assert [r["auth_scheme"] for r in emu.api_requests()] == ["basic"]
+
+
+def test_endpoints_fail_over_through_the_engine_protocol(emu: EmulatorHandle) -> None:
+    with running_emulator(auth="hmac") as first, ProviderServer(env=clean_env()) as srv:
+        first.set_faults(fail_rate=1.0, fail_status=503)
+        config = {k: v for k, v in stack_config(emu.url).items() if k != "agora:endpoint"}
+        srv.configure({**config, "agora:endpoints": f'["{first.url}", "{emu.url}"]'})
+        id_, _ = create(srv)
+        assert id_ == SETTING_ID
+        assert [r["status"] for r in first.api_requests()] == [503]
+        assert [r["status"] for r in emu.api_requests()] == [200]
+
+
+@pytest.mark.parametrize(
+    ("extra", "words"),
+    [
+        ({"agora:endpoint": "http://127.0.0.1:8787/agora"}, "must be an origin"),
+        ({"agora:endpoint": "http://127.attacker.example"}, "plain http to another machine"),
+        ({"agora:customerSecret": "demo-customer-secret\u200b"}, "agora:customerSecret contains ZERO WIDTH SPACE"),
+        ({"agora:customerId": "demo\u2019customer"}, "agora:customerId contains RIGHT SINGLE QUOTATION MARK"),
+        ({"agora:authScheme": "token"}, "agora:authScheme must be one of hmac, basic"),
+    ],
+)
+def test_bad_transport_config_is_a_configuration_error_naming_the_key(
+    emu: EmulatorHandle, extra: dict[str, str], words: str
+) -> None:
+    with ProviderServer(env=clean_env()) as srv:
+        srv.configure(stack_config(emu.url, **extra))
+        inputs, _ = srv.check(setting_inputs())
+        with pytest.raises(grpc.RpcError) as err:
+            srv.create(without_provider(inputs))
+        last_line = err.value.details().strip().splitlines()[-1]
+        assert words in last_line, last_line
+        assert "UnicodeEncodeError" not in err.value.details()
+        assert "demo-customer-secret" not in err.value.details()
+        assert emu.api_requests() == []

@@ -383,6 +383,7 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
             "user_agent": self.headers.get("User-Agent"),
             "auth": auth.state,
             "auth_scheme": auth.scheme,
+            "date": self.headers.get("Date"),  # public (it is signed, not secret): shows each attempt's own
             "body": None,
             "fault": None,
         }

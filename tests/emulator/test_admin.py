@@ -18,6 +18,7 @@ LOG_KEYS = {
     "path",
     "status",
     "request_id",
+    "date",
     "user_agent",
     "auth",
     "auth_scheme",

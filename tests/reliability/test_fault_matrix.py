@@ -108,14 +108,15 @@ def persistent(slug: str, item: Mapping[str, Any], words: tuple[str, ...], min_s
 
 
 def not_json(slug: str, action: str) -> Row:
-    """A 200 whose body is not JSON: a GET cannot use it (clear error, not retried: a proxy or captive portal
-    answering for Agora does not heal by itself); a PATCH's 200 body is ignored (the doc shows none), so the
-    write (applied by the emulator here) is a success."""
+    """A 200 whose body is not JSON: a GET cannot use it, and a PATCH cannot count it as success (Agora's 200
+    is empty or JSON; an HTML or truncated answer comes from a proxy or captive portal, which says nothing
+    about the write). Clear error, not retried: a portal does not heal by itself. The emulator applied the
+    write here, so the state is what was intended even though the provider reports an error."""
 
     def expect(op: str) -> Expect:
         if op == "read":
             return Expect("error", 1, ("HTTP 200", "not a JSON object", "not Agora's JSON", "agora:endpoint"), "before")
-        return Expect("ok", 1)
+        return Expect("error", 1, ("HTTP 200", "neither empty nor JSON", "not Agora's JSON", "agora:endpoint"))
 
     return Row(slug, ({"action": action, "apply": True},), expect)
 

@@ -290,7 +290,7 @@ def echo_url(request: pytest.FixtureRequest) -> Iterator[str]:
 def test_errors_redact_whatever_agora_echoes(echo_url: str, scanner: Scanner) -> None:
     body = {"enabled": True, "storageConfig": keys(1, vendor=2, region=3)}
     client = AgoraClient(ClientConfig("id", CUSTOMER_SECRET, endpoint=echo_url, max_retries=1, backoff_factor=0.01,
-                                      backoff_jitter=0))
+                                      backoff_jitter=0, auth_scheme="basic"))
     for call in (lambda: client.patch_setting(SettingIdentity(APP_ID, "live", "cn"), body), lambda: client.get_setting(SettingIdentity(APP_ID, "live", "cn"))):
         error: Optional[AgoraError] = None
         try:

@@ -175,7 +175,7 @@ def test_full_run_starts_emulator_runs_pulumi_with_local_backend_and_stops_emula
     assert set(line for line in log if line.startswith("emulator:")) == {"emulator:alive"}
 
     assert sandbox.lines("python.log") == [
-        "-u -m agora_pulumi.emulator --host 127.0.0.1 --port 8787 --db .emulator/dev.sqlite"
+        "-u -m agora_pulumi.emulator --host 127.0.0.1 --port 8787 --auth hmac --db .emulator/dev.sqlite"
     ]
     assert (sandbox.rec / "emulator.stopped").exists()
     assert not _alive(int((sandbox.rec / "emulator.pid").read_text()))
@@ -304,12 +304,15 @@ def test_with_the_real_emulator_the_dev_endpoint_and_demo_credentials_work(sandb
     )
     probe = sandbox.root / "probe.py"
     probe.write_text(
-        "import base64, sys, urllib.request, yaml\n"
+        "import yaml\n"
+        "from agora_pulumi.client import AgoraClient\n"
+        "from agora_pulumi.client_config import ClientConfig\n"
+        "from agora_pulumi.identity import SettingIdentity\n"
         f"cfg = yaml.safe_load(open({str(REPO / 'stacks' / 'Pulumi.dev.yaml')!r}))['config']\n"
-        "auth = base64.b64encode(f\"{cfg['agora:customerId']}:{cfg['agora:customerSecret']}\".encode()).decode()\n"
-        "url = cfg['agora:endpoint'] + '/v1/projects/demo-app-id/fls/entry_points/live/settings/snapshot/regions/cn'\n"
-        "req = urllib.request.Request(url, headers={'Authorization': 'Basic ' + auth})\n"
-        "print(urllib.request.urlopen(req, timeout=5).status)\n"
+        "client = AgoraClient(ClientConfig.from_sources(lambda k: cfg.get(k), {}))\n"
+        "assert client.config.auth_scheme == 'hmac'\n"
+        "client.get_setting(SettingIdentity('demo-app-id', 'live', 'cn'))\n"
+        "print(200)\n"
     )
     fake = FAKE_PULUMI.format(bash=BASH).replace(
         'up) exit "${FAKE_PULUMI_UP_EXIT:-0}" ;;',
