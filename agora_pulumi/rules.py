@@ -184,10 +184,10 @@ def storage_region(vendor_: Vendor, value: Any) -> tuple[Optional[int], Optional
     )
 
 
-# Full matches only: "$" would accept a name followed by a newline.
-_DNS_BUCKET = re.compile(r"^[a-z0-9][a-z0-9-]*[a-z0-9]$")
-_S3_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]*[a-z0-9]$")
-_COS_BUCKET = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?-[0-9]+$")
+# Used with ``fullmatch`` only: ``match`` with "^...$" accepts a name followed by a newline.
+_DNS_BUCKET = re.compile(r"[a-z0-9][a-z0-9-]*[a-z0-9]")
+_S3_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]*[a-z0-9]")
+_COS_BUCKET = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?-[0-9]+")
 _S3_RESERVED_PREFIXES = ("xn--",)
 _S3_RESERVED_SUFFIXES = ("-s3alias",)
 
@@ -213,7 +213,7 @@ def bucket_problem(vendor_: Optional[Vendor], bucket: Any) -> Optional[str]:
         return None
     name = VENDOR_NAMES[vendor_]
     if vendor_ is Vendor.TENCENT:
-        if not (1 <= len(bucket) <= 60) or not _COS_BUCKET.match(bucket):
+        if not (1 <= len(bucket) <= 60) or not _COS_BUCKET.fullmatch(bucket):
             return (
                 f"is not a valid {name} bucket name: use the full name '<name>-<APPID>' "
                 "(lowercase letters, digits and hyphens, e.g. 'snapshots-1250000000'), at most 60 characters"
@@ -222,7 +222,7 @@ def bucket_problem(vendor_: Optional[Vendor], bucket: Any) -> Optional[str]:
     if vendor_ is Vendor.AMAZON_S3:
         ok = (
             3 <= len(bucket) <= 63
-            and _S3_BUCKET.match(bucket) is not None
+            and _S3_BUCKET.fullmatch(bucket) is not None
             and ".." not in bucket
             and not _is_ip(bucket)
             and not bucket.startswith(_S3_RESERVED_PREFIXES)
@@ -234,7 +234,7 @@ def bucket_problem(vendor_: Optional[Vendor], bucket: Any) -> Optional[str]:
                 "starting and ending with a letter or digit, not an IP address, no '..'"
             )
         return None
-    ok = 3 <= len(bucket) <= 63 and _DNS_BUCKET.match(bucket) is not None
+    ok = 3 <= len(bucket) <= 63 and _DNS_BUCKET.fullmatch(bucket) is not None
     if ok and vendor_ is Vendor.AZURE and "--" in bucket:
         ok = False
     if ok and vendor_ is Vendor.KINGSOFT and _is_ip(bucket):

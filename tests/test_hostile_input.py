@@ -1,0 +1,84 @@
+"""Hostile input, as a user would meet it: names and values that look valid but are not, through the SDK's real
+gRPC server (``check``), the fleet config parser (``parse_fleet``) and refresh against a stand-in Agora.
+
+Every assertion is about what the user sees: which property a check failure names, its message, the fleet's
+error lines.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, Iterator
+
+import pytest
+
+from agora_pulumi.fleet import FleetConfigError, parse_fleet
+from agora_pulumi.regions import Vendor
+from agora_pulumi.testing.engine import ProviderServer
+from tests.support import clean_env, setting_inputs, stack_config
+
+AK, SK = "AKIA-HOSTILE-ACCESS", "HOSTILE-SECRET-KEY-VALUE"
+
+
+@pytest.fixture(scope="module")
+def checker() -> Iterator[ProviderServer]:
+    """One provider process for the check tests: ``check`` makes no request, so the endpoint is never used."""
+    with ProviderServer(env=clean_env()) as srv:
+        srv.configure(stack_config("http://127.0.0.1:9"))
+        yield srv
+
+
+def check_failures(server: ProviderServer, **overrides: Any) -> dict[str, str]:
+    _, failures = server.check(setting_inputs(**overrides))
+    return dict(failures)
+
+
+def storage(vendor: Vendor, bucket: str) -> dict[str, Any]:
+    """A storage config valid in every field but (possibly) the bucket; numbers as floats, as on the wire."""
+    region = {Vendor.AZURE: None, Vendor.TENCENT: 2.0, Vendor.AMAZON_S3: 0.0}.get(vendor, 0.0)
+    out: dict[str, Any] = {"vendor": float(vendor), "bucket": bucket, "accessKey": AK, "secretKey": SK}
+    if region is not None:
+        out["region"] = region
+    return out
+
+
+def fleet_errors(profiles: dict[str, Any], entry_points: Any = ("live",), regions: Any = ("cn",)) -> list[str]:
+    """The error lines of a fleet whose one entry point uses no storage: only the profiles are judged."""
+    with pytest.raises(FleetConfigError) as info:
+        parse_fleet({"appId": "app", "regions": list(regions)}, copy.deepcopy(profiles), list(entry_points))
+    return info.value.errors
+
+
+def profile(vendor: Vendor, bucket: str) -> dict[str, Any]:
+    out = storage(vendor, bucket)
+    out["vendor"] = int(vendor)
+    if "region" in out:
+        out["region"] = int(out["region"])
+    return out
+
+
+# --- A: bucket names must match in full -------------------------------------------------------------------
+
+VALID_BUCKETS = {
+    Vendor.QINIU: "snapshots",
+    Vendor.AMAZON_S3: "snapshots",
+    Vendor.ALIYUN: "snapshots",
+    Vendor.TENCENT: "snapshots-1250000000",
+    Vendor.KINGSOFT: "snapshots",
+    Vendor.AZURE: "snapshots",
+}
+
+
+@pytest.mark.parametrize("vendor", list(Vendor), ids=lambda v: v.name.lower())
+def test_check_refuses_a_bucket_with_a_trailing_newline(checker: ProviderServer, vendor: Vendor) -> None:
+    good = VALID_BUCKETS[vendor]
+    assert check_failures(checker, storageConfig=storage(vendor, good)) == {}
+    reasons = check_failures(checker, storageConfig=storage(vendor, good + "\n"))
+    assert list(reasons) == ["storageConfig.bucket"]
+    assert "is not a valid" in reasons["storageConfig.bucket"] and "bucket name" in reasons["storageConfig.bucket"]
+
+
+@pytest.mark.parametrize("vendor", list(Vendor), ids=lambda v: v.name.lower())
+def test_fleet_refuses_a_profile_bucket_with_a_trailing_newline(vendor: Vendor) -> None:
+    found = fleet_errors({"p": profile(vendor, VALID_BUCKETS[vendor] + "\n")})
+    assert len(found) == 1 and found[0].startswith("storageProfiles.p.bucket: is not a valid ")
