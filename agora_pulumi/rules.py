@@ -188,8 +188,10 @@ def storage_region(vendor_: Vendor, value: Any) -> tuple[Optional[int], Optional
 _DNS_BUCKET = re.compile(r"[a-z0-9][a-z0-9-]*[a-z0-9]")
 _S3_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]*[a-z0-9]")
 _COS_BUCKET = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?-[0-9]+")
-_S3_RESERVED_PREFIXES = ("xn--",)
-_S3_RESERVED_SUFFIXES = ("-s3alias",)
+# S3 reserves these forms for its own features (IDN, access point aliases, Object Lambda and directory
+# buckets); a bucket named so cannot be created, so Agora's uploads would fail.
+_S3_RESERVED_PREFIXES = ("xn--", "sthree-")
+_S3_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", "--x-s3")
 
 
 def _is_ip(value: str) -> bool:
@@ -231,7 +233,8 @@ def bucket_problem(vendor_: Optional[Vendor], bucket: Any) -> Optional[str]:
         if not ok:
             return (
                 f"is not a valid {name} bucket name: 3-63 lowercase letters, digits, dots and hyphens, "
-                "starting and ending with a letter or digit, not an IP address, no '..'"
+                "starting and ending with a letter or digit, not an IP address, no '..', not starting with "
+                "'xn--' or 'sthree-', not ending with '-s3alias', '--ol-s3' or '--x-s3'"
             )
         return None
     ok = 3 <= len(bucket) <= 63 and _DNS_BUCKET.fullmatch(bucket) is not None

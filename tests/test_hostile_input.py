@@ -82,3 +82,37 @@ def test_check_refuses_a_bucket_with_a_trailing_newline(checker: ProviderServer,
 def test_fleet_refuses_a_profile_bucket_with_a_trailing_newline(vendor: Vendor) -> None:
     found = fleet_errors({"p": profile(vendor, VALID_BUCKETS[vendor] + "\n")})
     assert len(found) == 1 and found[0].startswith("storageProfiles.p.bucket: is not a valid ")
+
+
+# --- B: S3's reserved bucket forms ----------------------------------------------------------------------
+
+S3_RESERVED = {
+    "sthree-snapshots": "'sthree-'",
+    "sthree-configurator": "'sthree-'",
+    "snapshots--ol-s3": "'--ol-s3'",
+    "snapshots--x-s3": "'--x-s3'",
+    "xn--snapshots": "'xn--'",
+    "snapshots-s3alias": "'-s3alias'",
+}
+
+
+@pytest.mark.parametrize("bucket", sorted(S3_RESERVED))
+def test_check_refuses_s3_reserved_bucket_forms_and_names_them(checker: ProviderServer, bucket: str) -> None:
+    reasons = check_failures(checker, storageConfig=storage(Vendor.AMAZON_S3, bucket))
+    assert list(reasons) == ["storageConfig.bucket"]
+    reason = reasons["storageConfig.bucket"]
+    assert reason.startswith("is not a valid Amazon S3 bucket name")
+    assert S3_RESERVED[bucket] in reason
+    assert bucket not in reason  # a bucket may be a key in the wrong field: never echoed
+
+
+@pytest.mark.parametrize("bucket", sorted(S3_RESERVED))
+def test_fleet_refuses_s3_reserved_bucket_forms(bucket: str) -> None:
+    [line] = fleet_errors({"s3": profile(Vendor.AMAZON_S3, bucket)})
+    assert line.startswith("storageProfiles.s3.bucket: is not a valid Amazon S3 bucket name")
+    assert S3_RESERVED[bucket] in line
+
+
+@pytest.mark.parametrize("bucket", ["sthree", "my-sthree-bucket", "snapshots-ol-s3", "snapshots-x-s3"])
+def test_names_that_only_resemble_the_reserved_forms_stay_valid(checker: ProviderServer, bucket: str) -> None:
+    assert check_failures(checker, storageConfig=storage(Vendor.AMAZON_S3, bucket)) == {}
