@@ -17,6 +17,7 @@ import difflib
 import ipaddress
 import json
 import re
+import unicodedata
 from typing import Any, Mapping, Optional, Sequence
 
 from .regions import (
@@ -110,17 +111,36 @@ def as_int(value: Any) -> Optional[int]:
 
 SEGMENT_WHAT: Mapping[str, str] = {"appId": "Agora App ID", "entryPoint": "entry point name"}
 
-PATH_SEGMENT = re.compile(r"\A[^\s/\\?#%\x00-\x1f\x7f]+\Z")  # \Z: "$" would accept a trailing newline
+MAX_SEGMENT_LENGTH = 128
+"""Longest App ID or entry point name accepted. Agora's App IDs are 32 hex characters; the bound keeps a pasted
+blob out of the URL, where it would fail late (a 70,000-character App ID passed check and then broke the
+engine's gRPC metadata) instead of at preview."""
+
+_FORBIDDEN_IN_SEGMENT = frozenset("/\\?#%")
+
+
+def _segment_char_ok(char: str) -> bool:
+    # Separators (Z*) and every "other" category (C*: controls, format characters such as zero-width and
+    # bidi marks or a BOM, private use, unassigned) are invisible or ambiguous in a URL and in a preview:
+    # two names that look the same would be two settings.
+    category = unicodedata.category(char)
+    return char not in _FORBIDDEN_IN_SEGMENT and not category.startswith(("C", "Z")) and not char.isspace()
 
 
 def segment_problem(value: Any, what: str) -> Optional[str]:
-    """Why ``value`` cannot be one segment of Agora's URL path (an App ID, an entry point name), or ``None``."""
+    """Why ``value`` cannot be one segment of Agora's URL path (an App ID, an entry point name), or ``None``.
+
+    An over-long value is described by its length only, never echoed. Otherwise the value is shown as JSON,
+    which escapes non-ASCII (``"live\\u200b"``), so an invisible character becomes visible.
+    """
     if not isinstance(value, str) or not value.strip():
         return f"must be a non-empty string (the {what}), {got(value)}"
-    if value in (".", "..") or not PATH_SEGMENT.match(value):
+    if len(value) > MAX_SEGMENT_LENGTH:
+        return f"must be at most {MAX_SEGMENT_LENGTH} characters (the {what}), {got_opaque(value)}"
+    if value in (".", "..") or not all(_segment_char_ok(c) for c in value):
         return (
-            f"{json.dumps(value)} cannot be part of Agora's URL path: remove whitespace, control characters "
-            "and / \\ ? # %"
+            f"{json.dumps(value)} cannot be part of Agora's URL path: remove whitespace, control characters, "
+            "invisible characters (zero-width, bidi marks, BOM) and / \\ ? # %"
         )
     return None
 

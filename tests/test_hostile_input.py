@@ -116,3 +116,63 @@ def test_fleet_refuses_s3_reserved_bucket_forms(bucket: str) -> None:
 @pytest.mark.parametrize("bucket", ["sthree", "my-sthree-bucket", "snapshots-ol-s3", "snapshots-x-s3"])
 def test_names_that_only_resemble_the_reserved_forms_stay_valid(checker: ProviderServer, bucket: str) -> None:
     assert check_failures(checker, storageConfig=storage(Vendor.AMAZON_S3, bucket)) == {}
+
+
+# --- C: App IDs and entry point names: bounded, and nothing invisible -----------------------------------
+
+INVISIBLE = {
+    "zero-width space": "\u200b",
+    "right-to-left override": "\u202e",
+    "left-to-right isolate": "\u2066",
+    "byte order mark": "\ufeff",
+    "soft hyphen": "\u00ad",
+    "word joiner": "\u2060",
+    "private use": "\ue000",
+    "no-break space": "\u00a0",
+    "line separator": "\u2028",
+}
+
+
+@pytest.mark.parametrize("prop", ["appId", "entryPoint"])
+def test_a_70k_identifier_is_refused_at_check_without_echoing_it(checker: ProviderServer, prop: str) -> None:
+    huge = "a" * 70_000
+    reasons = check_failures(checker, **{prop: huge})
+    assert list(reasons) == [prop]
+    reason = reasons[prop]
+    assert "at most 128 characters" in reason and "70000" in reason
+    assert "a" * 200 not in reason and len(reason) < 200
+
+
+@pytest.mark.parametrize("prop", ["appId", "entryPoint"])
+def test_128_characters_pass_and_129_do_not(checker: ProviderServer, prop: str) -> None:
+    assert check_failures(checker, **{prop: "a" * 128}) == {}
+    assert list(check_failures(checker, **{prop: "a" * 129})) == [prop]
+
+
+@pytest.mark.parametrize("char", list(INVISIBLE.values()), ids=list(INVISIBLE))
+@pytest.mark.parametrize("prop", ["appId", "entryPoint"])
+def test_invisible_and_bidi_characters_are_refused_at_check(checker: ProviderServer, prop: str, char: str) -> None:
+    reasons = check_failures(checker, **{prop: f"live{char}cn"})
+    assert list(reasons) == [prop]
+    reason = reasons[prop]
+    assert "cannot be part of Agora's URL path" in reason and "invisible characters" in reason
+    assert char not in reason  # shown escaped ("\u200b"), so the user can see what to remove
+    assert f"\\u{ord(char):04x}" in reason
+
+
+def test_visible_non_ascii_names_stay_valid(checker: ProviderServer) -> None:
+    assert check_failures(checker, entryPoint="直播-é") == {}
+
+
+@pytest.mark.parametrize("char", list(INVISIBLE.values()), ids=list(INVISIBLE))
+def test_fleet_refuses_invisible_characters_in_names(char: str) -> None:
+    [line] = fleet_errors({}, entry_points=[f"live{char}"])
+    assert line.startswith("entryPoints[0].name: ") and "invisible characters" in line
+
+
+def test_fleet_refuses_an_over_long_app_id_once_without_echoing_it() -> None:
+    with pytest.raises(FleetConfigError) as info:
+        parse_fleet({"appId": "f" * 70_000, "regions": ["cn"]}, None, ["live", "webinar"])
+    assert info.value.errors == [
+        "defaults.appId: must be at most 128 characters (the Agora App ID), got a string of 70000 characters"
+    ]
