@@ -18,7 +18,7 @@ import ipaddress
 import json
 import re
 import unicodedata
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Callable, Mapping, Optional, Sequence
 
 from .regions import (
     DEFAULT_INTERVAL,
@@ -83,6 +83,22 @@ def got_opaque(value: Any) -> str:
     if isinstance(value, str):
         return f"got a string of {len(value)} character{'' if len(value) == 1 else 's'}"
     return got(value)
+
+
+def got_in_answer(value: Any) -> str:
+    """:func:`got` for a value read from Agora's answer: a small integer is shown, anything else only by its
+    type. An answer may come from something that is not Agora and may hold anything, storage keys included."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"got {value}" if abs(value) < 10**6 else f"got an integer of {len(str(abs(value)))} digits"
+    return f"got {type_name(value)}"
+
+
+def got_type(value: Any) -> str:
+    """``got <type>``: for a value that must not be shown at all, whatever it is (a key read back)."""
+    return f"got {type_name(value)}"
+
+
+Shown = Callable[[Any], str]
 
 
 def unknown_key(key: str, allowed: Sequence[str]) -> str:
@@ -158,19 +174,25 @@ def push_region(value: Any) -> tuple[Optional[str], Optional[str]]:
     return None, f"must be a push region, one of {_PUSH_REGIONS_TEXT} ({_PUSH_REGIONS_NAMED}); {got(value)}"
 
 
-def interval(value: Any) -> tuple[Optional[int], Optional[str]]:
-    """``(seconds, None)`` or ``(None, reason)``: a whole number in the doc's range."""
+def interval(value: Any, shown: Shown = got) -> tuple[Optional[int], Optional[str]]:
+    """``(seconds, None)`` or ``(None, reason)``: a whole number in the doc's range. ``shown`` renders the
+    offending value (:func:`got_in_answer` for Agora's answers)."""
     seconds = as_int(value)
     if seconds is not None and MIN_INTERVAL <= seconds <= MAX_INTERVAL:
         return seconds, None
     return None, (
         f"must be a whole number of seconds in [{MIN_INTERVAL}, {MAX_INTERVAL}] (default {DEFAULT_INTERVAL}), "
-        f"{got(value)}"
+        f"{shown(value)}"
     )
 
 
-def boolean_problem(value: Any) -> Optional[str]:
-    return None if isinstance(value, bool) else f"must be true or false, {got(value)}"
+def boolean_problem(value: Any, shown: Shown = got) -> Optional[str]:
+    return None if isinstance(value, bool) else f"must be true or false, {shown(value)}"
+
+
+def string_problem(value: Any, shown: Shown = got_type) -> Optional[str]:
+    """For a bucket or key read back from Agora: any string will do (judging it is Agora's business)."""
+    return None if isinstance(value, str) else f"must be a string, {shown(value)}"
 
 
 # --- storage ----------------------------------------------------------------------------------------------
@@ -183,6 +205,20 @@ def vendor(value: Any) -> tuple[Optional[Vendor], Optional[str]]:
     if code is not None and code in Vendor._value2member_map_:
         return Vendor(code), None
     return None, f"must be one of {_VENDORS_TEXT}; {got_opaque(value)}"
+
+
+MAX_CODE = 2**31 - 1
+"""Largest vendor or region code read back. Codes are small; past int32 a number is not a code (and a
+400-digit one could not even become a protobuf number in state)."""
+
+
+def code_problem(value: Any, shown: Shown = got_in_answer) -> Optional[str]:
+    """For a vendor or region code read back from Agora: any whole number of sane size. Not the tables:
+    a code Agora adds later must not make a refresh fail."""
+    code = as_int(value)
+    if code is not None and 0 <= code <= MAX_CODE:
+        return None
+    return f"must be a whole number from 0 to {MAX_CODE}, {shown(value)}"
 
 
 def region_is_ignored(vendor_: Vendor) -> bool:

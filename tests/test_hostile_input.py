@@ -8,11 +8,16 @@ error lines.
 from __future__ import annotations
 
 import copy
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Iterator
 
+import grpc
 import pytest
 
 from agora_pulumi.fleet import FleetConfigError, parse_fleet
+from agora_pulumi.model import check_props, setting_from_props
 from agora_pulumi.regions import Vendor
 from agora_pulumi.testing.engine import ProviderServer
 from tests.support import clean_env, setting_inputs, stack_config
@@ -176,3 +181,135 @@ def test_fleet_refuses_an_over_long_app_id_once_without_echoing_it() -> None:
     assert info.value.errors == [
         "defaults.appId: must be at most 128 characters (the Agora App ID), got a string of 70000 characters"
     ]
+
+
+# --- D: refresh against an "Agora" that answers with the wrong types --------------------------------------
+
+LEAKY_KEY = "AKIA-LEAKED-BY-A-HOSTILE-ANSWER"
+DEEP = 100_000
+
+HOSTILE_BODIES: dict[str, bytes] = {
+    "good": json.dumps(
+        {
+            "enabled": True, "snapshotInterval": 30, "enableModeration": True, "futureField": [1],
+            "storageConfig": {"vendor": 2, "region": 3, "bucket": "snapshots", "accessKey": "AK***01", "secretKey": None},
+        }
+    ).encode(),
+    "nulls": json.dumps(
+        {
+            "enabled": None, "snapshotInterval": None, "enableModeration": None,
+            "storageConfig": {"vendor": 2, "region": None, "bucket": None, "accessKey": None, "secretKey": None},
+        }
+    ).encode(),
+    "enabled-string": json.dumps({"enabled": "false", "snapshotInterval": 30}).encode(),
+    "moderation-number": json.dumps({"enabled": True, "enableModeration": 1}).encode(),
+    "interval-string": json.dumps({"enabled": True, "snapshotInterval": "abc"}).encode(),
+    "interval-object": json.dumps({"enabled": True, "snapshotInterval": {}}).encode(),
+    "interval-huge": b'{"enabled": true, "snapshotInterval": ' + b"9" * 400 + b"}",
+    "interval-out-of-range": json.dumps({"enabled": True, "snapshotInterval": 3}).encode(),
+    "interval-fraction": json.dumps({"enabled": True, "snapshotInterval": 30.5}).encode(),
+    "storage-string": json.dumps({"enabled": True, "storageConfig": LEAKY_KEY}).encode(),
+    "vendor-string": json.dumps({"enabled": True, "storageConfig": {"vendor": "2", "region": 3}}).encode(),
+    "region-huge": b'{"enabled": true, "storageConfig": {"vendor": 2, "region": 1' + b"0" * 400 + b"}}",
+    "bucket-list": json.dumps(
+        {"enabled": True, "storageConfig": {"vendor": 2, "region": 3, "bucket": [LEAKY_KEY], "accessKey": LEAKY_KEY}}
+    ).encode(),
+    "key-number": json.dumps({"enabled": True, "storageConfig": {"vendor": 2, "accessKey": LEAKY_KEY, "secretKey": 7}}).encode(),
+    "deep": b'{"enabled": true, "futureField": ' + b"[" * DEEP + b"]" * DEEP + b"}",
+}
+
+
+class HostileAgora(BaseHTTPRequestHandler):
+    """Answers every GET with the fixed body named by the entry point in the path (HTTP 200, JSON type)."""
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        entry_point = self.path.split("/")[6]
+        payload = HOSTILE_BODIES[entry_point]
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def hostile_server() -> Iterator[ProviderServer]:
+    """A provider process whose agora:endpoint is the hostile stand-in."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), HostileAgora)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with ProviderServer(env=clean_env()) as srv:
+            srv.configure(stack_config(f"http://127.0.0.1:{httpd.server_address[1]}"))
+            yield srv
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def state_before(entry_point: str) -> tuple[str, dict[str, Any]]:
+    """The id and state an earlier `pulumi up` recorded (storage included)."""
+    inputs, failures = check_props(setting_inputs(entryPoint=entry_point, snapshotInterval=30.0))
+    assert failures == []
+    setting = setting_from_props(inputs)
+    return setting.id, setting.to_state()
+
+
+def refresh_error(server: ProviderServer, entry_point: str) -> str:
+    """The last line of the error a refresh shows (the SDK prints a traceback above it)."""
+    id_, state = state_before(entry_point)
+    with pytest.raises(grpc.RpcError) as err:
+        server.read(id_, state)
+    details: str = err.value.details()
+    assert LEAKY_KEY not in details and "SK-test-0001" not in details and "AK-test-0001" not in details
+    for raw in ("OverflowError", "RecursionError", "TypeError", "KeyError"):
+        assert raw not in details, details
+    last = details.strip().splitlines()[-1]
+    return last.removeprefix("agora_pulumi.provider.SnapshotSettingError: ")
+
+
+@pytest.mark.parametrize("entry_point", ["good", "nulls"])
+def test_a_well_formed_answer_still_refreshes(hostile_server: ProviderServer, entry_point: str) -> None:
+    """Unknown fields are ignored; null fields and masked keys keep their state values, as missing ones do."""
+    id_, state = state_before(entry_point)
+    read_id, outs, _ = hostile_server.read(id_, state)
+    assert read_id == id_
+    outs = {k: v for k, v in outs.items() if k != "__provider"}
+    assert outs == state
+
+
+@pytest.mark.parametrize(
+    ("entry_point", "problem"),
+    [
+        ("enabled-string", "enabled must be true or false, got a string"),
+        ("moderation-number", "enableModeration must be true or false, got 1"),
+        ("interval-string", "snapshotInterval must be a whole number of seconds in [5, 300] (default 10), got a string"),
+        ("interval-object", "snapshotInterval must be a whole number of seconds in [5, 300] (default 10), got an object"),
+        ("interval-huge", "snapshotInterval must be a whole number of seconds in [5, 300] (default 10), got an integer of 400 digits"),
+        ("interval-out-of-range", "snapshotInterval must be a whole number of seconds in [5, 300] (default 10), got 3"),
+        ("interval-fraction", "snapshotInterval must be a whole number of seconds in [5, 300] (default 10), got a number"),
+        ("storage-string", "storageConfig must be an object or null, got a string"),
+        ("vendor-string", "storageConfig.vendor must be a whole number from 0 to 2147483647, got a string"),
+        ("region-huge", "storageConfig.region must be a whole number from 0 to 2147483647, got an integer of 401 digits"),
+        ("bucket-list", "storageConfig.bucket must be a string, got a list"),
+        ("key-number", "storageConfig.secretKey must be a string, got an integer"),
+    ],
+)
+def test_a_wrong_typed_answer_fails_refresh_naming_the_field(
+    hostile_server: ProviderServer, entry_point: str, problem: str
+) -> None:
+    id_, _ = state_before(entry_point)
+    line = refresh_error(hostile_server, entry_point)
+    assert line.startswith(f"Reading snapshot setting {id_} failed: Agora's answer is not valid: {problem}. "), line
+    assert "agora:endpoint" in line and "state is unchanged" in line
+
+
+@pytest.mark.xfail(strict=True, reason="client parsing: fixed with the client changes")
+def test_a_deeply_nested_answer_fails_refresh_with_a_clear_error(hostile_server: ProviderServer) -> None:
+    id_, _ = state_before("deep")
+    line = refresh_error(hostile_server, "deep")
+    assert line.startswith(f"Reading snapshot setting {id_} failed")
+    assert "not" in line and "JSON" in line
