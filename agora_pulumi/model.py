@@ -28,6 +28,7 @@ __all__ = [
     "STORAGE_PROPS",
     "TOP_LEVEL_PROPS",
     "Failure",
+    "InvalidResponseBody",
     "Setting",
     "SettingIdentity",
     "StorageConfig",
@@ -37,6 +38,7 @@ __all__ = [
     "has_unmanaged_storage",
     "setting_from_props",
     "state_from_response",
+    "validate_response",
 ]
 
 IsUnknown = Callable[[Any], bool]
@@ -382,12 +384,63 @@ def has_unmanaged_storage(body: Mapping[str, Any], previous: Optional[Mapping[st
     return isinstance(body.get("storageConfig"), Mapping) and not (previous or {}).get("storageConfig")
 
 
+class InvalidResponseBody(ValueError):
+    """A GET answer with a field of the wrong type or out of range.
+
+    Taken as "no drift" or written into state, such a value would hide what Agora holds (``"enabled": "false"``
+    read as unchanged) or break the engine later (a 400-digit number cannot become a protobuf number). The
+    reason names the field and the expected type, and shows at most a type name or a small number: never a
+    string from the answer, which could be a storage key.
+    """
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field} {reason}")
+        self.field = field
+        self.reason = reason
+
+
+def _judge(field: str, problem: Optional[str]) -> None:
+    if problem is not None:
+        raise InvalidResponseBody(field, problem)
+
+
+def validate_response(body: Mapping[str, Any]) -> None:
+    """Raise :class:`InvalidResponseBody` for the first field of a GET answer that cannot become state.
+
+    Only the fields this resource reads are judged; a field Agora adds later is ignored. ``null`` counts as
+    absent, like a missing field (its state value is kept). Values are shown with
+    :func:`rules.got_in_answer`: a type name or a small number, never a string from the answer.
+    """
+    shown = rules.got_in_answer
+    for key in ("enabled", "snapshotInterval", "enableModeration"):
+        value = body.get(key)
+        if value is None:
+            continue
+        if key == "snapshotInterval":
+            _judge(key, rules.interval(value, shown)[1])
+        else:
+            _judge(key, rules.boolean_problem(value, shown))
+    storage = body.get("storageConfig")
+    if storage is None:
+        return
+    if not isinstance(storage, Mapping):
+        raise InvalidResponseBody("storageConfig", f"must be an object or null, {shown(storage)}")
+    for key in STORAGE_PROPS:
+        value = storage.get(key)
+        if value is not None:
+            problem = rules.code_problem(value) if key in ("vendor", "region") else rules.string_problem(value)
+            _judge(f"storageConfig.{key}", problem)
+
+
 def state_from_response(
     identity: SettingIdentity,
     body: Mapping[str, Any],
     previous: Optional[Mapping[str, Any]] = None,
 ) -> dict[str, Any]:
-    """The resource state after a GET, tolerant of missing fields.
+    """The resource state after a GET, tolerant of missing fields, strict about wrong ones.
+
+    The answer is validated first (:func:`validate_response`, raising :class:`InvalidResponseBody`): a wrong
+    type is an error, never silently "no drift".
 
     A field Agora leaves out (the doc's own example omits ``bucket``) keeps its previous value. Keys read
     back replace the known ones only when they are real and different. A storage config the resource does
@@ -395,6 +448,7 @@ def state_from_response(
     Pulumi's, and since PATCH cannot clear it, the code could never converge to "none" anyway. The provider
     warns about it instead (:func:`has_unmanaged_storage`).
     """
+    validate_response(body)
     prev = previous or {}
 
     def pick_bool(key: str, default: bool) -> bool:

@@ -39,6 +39,7 @@ from .client_config import ClientConfig
 from .errors import AgoraError, ConfigurationError, NotFoundError
 from .identity import SettingIdentity
 from .model import (
+    InvalidResponseBody,
     Setting,
     check_props,
     diff_props,
@@ -183,13 +184,21 @@ class SnapshotSettingProvider(ResourceProvider):
             return ReadResult("", {})
         except AgoraError as exc:
             raise SnapshotSettingError(f"Reading snapshot setting {id_} failed. {exc}") from None
+        try:
+            state = state_from_response(identity, body, previous or None)
+        except InvalidResponseBody as exc:
+            # A wrong-typed answer is not drift: refuse it rather than write it (or a guess) into state.
+            raise SnapshotSettingError(
+                f"Reading snapshot setting {id_} failed: Agora's answer is not valid: {exc}. Check that "
+                "agora:endpoint points at Agora's API (no proxy or gateway in between) and run `pulumi refresh` "
+                "again; the state is unchanged."
+            ) from None
         if has_unmanaged_storage(body, previous):
             _warn(
                 f"Agora holds a storage config for snapshot setting {identity} that this resource does "
                 "not manage (set outside Pulumi); it is left out of state and stays in effect at Agora. Declare "
                 "storage_config on the resource to manage it."
             )
-        state = state_from_response(identity, body, previous or None)
         return ReadResult(identity.id, state, dict(state))
 
     def delete(self, id_: str, _props: dict[str, Any]) -> None:

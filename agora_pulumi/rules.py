@@ -17,7 +17,8 @@ import difflib
 import ipaddress
 import json
 import re
-from typing import Any, Mapping, Optional, Sequence
+import unicodedata
+from typing import Any, Callable, Mapping, Optional, Sequence
 
 from .regions import (
     DEFAULT_INTERVAL,
@@ -84,6 +85,22 @@ def got_opaque(value: Any) -> str:
     return got(value)
 
 
+def got_in_answer(value: Any) -> str:
+    """:func:`got` for a value read from Agora's answer: a small integer is shown, anything else only by its
+    type. An answer may come from something that is not Agora and may hold anything, storage keys included."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"got {value}" if abs(value) < 10**6 else f"got an integer of {len(str(abs(value)))} digits"
+    return f"got {type_name(value)}"
+
+
+def got_type(value: Any) -> str:
+    """``got <type>``: for a value that must not be shown at all, whatever it is (a key read back)."""
+    return f"got {type_name(value)}"
+
+
+Shown = Callable[[Any], str]
+
+
 def unknown_key(key: str, allowed: Sequence[str]) -> str:
     """The reason for a key that is not part of an object, with the closest allowed key as a suggestion."""
     close = difflib.get_close_matches(str(key), list(allowed), n=1)
@@ -110,17 +127,36 @@ def as_int(value: Any) -> Optional[int]:
 
 SEGMENT_WHAT: Mapping[str, str] = {"appId": "Agora App ID", "entryPoint": "entry point name"}
 
-PATH_SEGMENT = re.compile(r"\A[^\s/\\?#%\x00-\x1f\x7f]+\Z")  # \Z: "$" would accept a trailing newline
+MAX_SEGMENT_LENGTH = 128
+"""Longest App ID or entry point name accepted. Agora's App IDs are 32 hex characters; the bound keeps a pasted
+blob out of the URL, where it would fail late (a 70,000-character App ID passed check and then broke the
+engine's gRPC metadata) instead of at preview."""
+
+_FORBIDDEN_IN_SEGMENT = frozenset("/\\?#%")
+
+
+def _segment_char_ok(char: str) -> bool:
+    # Separators (Z*) and every "other" category (C*: controls, format characters such as zero-width and
+    # bidi marks or a BOM, private use, unassigned) are invisible or ambiguous in a URL and in a preview:
+    # two names that look the same would be two settings.
+    category = unicodedata.category(char)
+    return char not in _FORBIDDEN_IN_SEGMENT and not category.startswith(("C", "Z")) and not char.isspace()
 
 
 def segment_problem(value: Any, what: str) -> Optional[str]:
-    """Why ``value`` cannot be one segment of Agora's URL path (an App ID, an entry point name), or ``None``."""
+    """Why ``value`` cannot be one segment of Agora's URL path (an App ID, an entry point name), or ``None``.
+
+    An over-long value is described by its length only, never echoed. Otherwise the value is shown as JSON,
+    which escapes non-ASCII (``"live\\u200b"``), so an invisible character becomes visible.
+    """
     if not isinstance(value, str) or not value.strip():
         return f"must be a non-empty string (the {what}), {got(value)}"
-    if value in (".", "..") or not PATH_SEGMENT.match(value):
+    if len(value) > MAX_SEGMENT_LENGTH:
+        return f"must be at most {MAX_SEGMENT_LENGTH} characters (the {what}), {got_opaque(value)}"
+    if value in (".", "..") or not all(_segment_char_ok(c) for c in value):
         return (
-            f"{json.dumps(value)} cannot be part of Agora's URL path: remove whitespace, control characters "
-            "and / \\ ? # %"
+            f"{json.dumps(value)} cannot be part of Agora's URL path: remove whitespace, control characters, "
+            "invisible characters (zero-width, bidi marks, BOM) and / \\ ? # %"
         )
     return None
 
@@ -138,19 +174,25 @@ def push_region(value: Any) -> tuple[Optional[str], Optional[str]]:
     return None, f"must be a push region, one of {_PUSH_REGIONS_TEXT} ({_PUSH_REGIONS_NAMED}); {got(value)}"
 
 
-def interval(value: Any) -> tuple[Optional[int], Optional[str]]:
-    """``(seconds, None)`` or ``(None, reason)``: a whole number in the doc's range."""
+def interval(value: Any, shown: Shown = got) -> tuple[Optional[int], Optional[str]]:
+    """``(seconds, None)`` or ``(None, reason)``: a whole number in the doc's range. ``shown`` renders the
+    offending value (:func:`got_in_answer` for Agora's answers)."""
     seconds = as_int(value)
     if seconds is not None and MIN_INTERVAL <= seconds <= MAX_INTERVAL:
         return seconds, None
     return None, (
         f"must be a whole number of seconds in [{MIN_INTERVAL}, {MAX_INTERVAL}] (default {DEFAULT_INTERVAL}), "
-        f"{got(value)}"
+        f"{shown(value)}"
     )
 
 
-def boolean_problem(value: Any) -> Optional[str]:
-    return None if isinstance(value, bool) else f"must be true or false, {got(value)}"
+def boolean_problem(value: Any, shown: Shown = got) -> Optional[str]:
+    return None if isinstance(value, bool) else f"must be true or false, {shown(value)}"
+
+
+def string_problem(value: Any, shown: Shown = got_type) -> Optional[str]:
+    """For a bucket or key read back from Agora: any string will do (judging it is Agora's business)."""
+    return None if isinstance(value, str) else f"must be a string, {shown(value)}"
 
 
 # --- storage ----------------------------------------------------------------------------------------------
@@ -163,6 +205,20 @@ def vendor(value: Any) -> tuple[Optional[Vendor], Optional[str]]:
     if code is not None and code in Vendor._value2member_map_:
         return Vendor(code), None
     return None, f"must be one of {_VENDORS_TEXT}; {got_opaque(value)}"
+
+
+MAX_CODE = 2**31 - 1
+"""Largest vendor or region code read back. Codes are small; past int32 a number is not a code (and a
+400-digit one could not even become a protobuf number in state)."""
+
+
+def code_problem(value: Any, shown: Shown = got_in_answer) -> Optional[str]:
+    """For a vendor or region code read back from Agora: any whole number of sane size. Not the tables:
+    a code Agora adds later must not make a refresh fail."""
+    code = as_int(value)
+    if code is not None and 0 <= code <= MAX_CODE:
+        return None
+    return f"must be a whole number from 0 to {MAX_CODE}, {shown(value)}"
 
 
 def region_is_ignored(vendor_: Vendor) -> bool:
@@ -184,12 +240,14 @@ def storage_region(vendor_: Vendor, value: Any) -> tuple[Optional[int], Optional
     )
 
 
-# Full matches only: "$" would accept a name followed by a newline.
-_DNS_BUCKET = re.compile(r"^[a-z0-9][a-z0-9-]*[a-z0-9]$")
-_S3_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]*[a-z0-9]$")
-_COS_BUCKET = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?-[0-9]+$")
-_S3_RESERVED_PREFIXES = ("xn--",)
-_S3_RESERVED_SUFFIXES = ("-s3alias",)
+# Used with ``fullmatch`` only: ``match`` with "^...$" accepts a name followed by a newline.
+_DNS_BUCKET = re.compile(r"[a-z0-9][a-z0-9-]*[a-z0-9]")
+_S3_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]*[a-z0-9]")
+_COS_BUCKET = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?-[0-9]+")
+# S3 reserves these forms for its own features (IDN, access point aliases, Object Lambda and directory
+# buckets); a bucket named so cannot be created, so Agora's uploads would fail.
+_S3_RESERVED_PREFIXES = ("xn--", "sthree-")
+_S3_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", "--x-s3")
 
 
 def _is_ip(value: str) -> bool:
@@ -213,7 +271,7 @@ def bucket_problem(vendor_: Optional[Vendor], bucket: Any) -> Optional[str]:
         return None
     name = VENDOR_NAMES[vendor_]
     if vendor_ is Vendor.TENCENT:
-        if not (1 <= len(bucket) <= 60) or not _COS_BUCKET.match(bucket):
+        if not (1 <= len(bucket) <= 60) or not _COS_BUCKET.fullmatch(bucket):
             return (
                 f"is not a valid {name} bucket name: use the full name '<name>-<APPID>' "
                 "(lowercase letters, digits and hyphens, e.g. 'snapshots-1250000000'), at most 60 characters"
@@ -222,7 +280,7 @@ def bucket_problem(vendor_: Optional[Vendor], bucket: Any) -> Optional[str]:
     if vendor_ is Vendor.AMAZON_S3:
         ok = (
             3 <= len(bucket) <= 63
-            and _S3_BUCKET.match(bucket) is not None
+            and _S3_BUCKET.fullmatch(bucket) is not None
             and ".." not in bucket
             and not _is_ip(bucket)
             and not bucket.startswith(_S3_RESERVED_PREFIXES)
@@ -231,10 +289,11 @@ def bucket_problem(vendor_: Optional[Vendor], bucket: Any) -> Optional[str]:
         if not ok:
             return (
                 f"is not a valid {name} bucket name: 3-63 lowercase letters, digits, dots and hyphens, "
-                "starting and ending with a letter or digit, not an IP address, no '..'"
+                "starting and ending with a letter or digit, not an IP address, no '..', not starting with "
+                "'xn--' or 'sthree-', not ending with '-s3alias', '--ol-s3' or '--x-s3'"
             )
         return None
-    ok = 3 <= len(bucket) <= 63 and _DNS_BUCKET.match(bucket) is not None
+    ok = 3 <= len(bucket) <= 63 and _DNS_BUCKET.fullmatch(bucket) is not None
     if ok and vendor_ is Vendor.AZURE and "--" in bucket:
         ok = False
     if ok and vendor_ is Vendor.KINGSOFT and _is_ip(bucket):

@@ -7,6 +7,7 @@ objects, plus the engine's preview-unknown sentinel.
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from hypothesis import strategies as st
@@ -49,6 +50,25 @@ non_integral = st.one_of(
     st.text(max_size=8),
     st.lists(scalars, max_size=2),
 )
+
+# --- what Agora's URL path cannot take -----------------------------------------------------------------
+
+MAX_SEGMENT = 128  # Agora's App IDs are 32 hex characters; longer names are pasted blobs
+
+
+def unusable_in_a_path(segment: str) -> bool:
+    """A name check must refuse: written independently of the rules module, from the URL and Unicode side.
+
+    Empty or blank, ``.``/``..``, longer than 128 characters, or holding a character that changes or hides the
+    path: ``/ \\ ? # %``, whitespace, and every Unicode "other" (C*: controls, format characters such as
+    zero-width and bidi marks, private use, unassigned) or separator (Z*).
+    """
+    if not segment.strip() or segment in (".", "..") or len(segment) > MAX_SEGMENT:
+        return True
+    return any(
+        c in "/\\?#%" or c.isspace() or unicodedata.category(c)[0] in "CZ" for c in segment
+    )
+
 
 # --- valid values ------------------------------------------------------------------------------------
 

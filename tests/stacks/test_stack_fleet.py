@@ -145,7 +145,8 @@ def test_every_problem_is_listed_once_in_one_error() -> None:
         "defaults.snapshotInterval: must be a whole number of seconds in [5, 300] (default 10), got true",
         "defaults.overrides.xx: must be a push region, one of cn, ap, na, eu (mainland China, Asia Pacific, "
         'North America, Europe); got "xx"',
-        'entryPoints[1].name: "two words" cannot be part of Agora\'s URL path: remove whitespace, control characters and / \\ ? # %',
+        'entryPoints[1].name: "two words" cannot be part of Agora\'s URL path: remove whitespace, control characters, '
+        "invisible characters (zero-width, bidi marks, BOM) and / \\ ? # %",
         "entryPoints[2].regions[1]: 'eu' is listed twice",
         "entryPoints[2].regions[2]: must be a push region, one of cn, ap, na, eu (mainland China, Asia Pacific, "
         'North America, Europe); got "moon"',
