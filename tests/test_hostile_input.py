@@ -307,7 +307,6 @@ def test_a_wrong_typed_answer_fails_refresh_naming_the_field(
     assert "agora:endpoint" in line and "state is unchanged" in line
 
 
-@pytest.mark.xfail(strict=True, reason="client parsing: fixed with the client changes")
 def test_a_deeply_nested_answer_fails_refresh_with_a_clear_error(hostile_server: ProviderServer) -> None:
     id_, _ = state_before("deep")
     line = refresh_error(hostile_server, "deep")

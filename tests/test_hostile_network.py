@@ -1,0 +1,110 @@
+"""Answers that are not Agora's, through the engine protocol: a 404 page from a proxy must not pass for "the
+setting is gone", and a 200 page from a captive portal must not pass for a successful write.
+
+The stand-in "Agora" is a small threaded HTTP server on 127.0.0.1 answering one fixed reply per entry point.
+"""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Iterator
+
+import grpc
+import pytest
+
+from agora_pulumi.testing.engine import ProviderServer
+from tests.support import APP_ID, clean_env, setting_inputs, stack_config
+
+HTML = b"<html><body><h1>404 Not Found</h1>nginx</body></html>"
+
+# entry point -> (status, content type, body)
+REPLIES: dict[str, tuple[int, str, bytes]] = {
+    "html404": (404, "text/html", HTML),
+    "json404": (404, "application/json", b'{"message": "entry point not found"}'),
+    "empty404": (404, "application/json", b""),
+    "portal200": (200, "text/html", b"<html>Please log in to the hotel Wi-Fi</html>"),
+}
+
+
+class Stand_in(BaseHTTPRequestHandler):
+    def _reply(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
+        entry_point = self.path.split("/entry_points/")[1].split("/")[0]
+        status, content_type, body = REPLIES[entry_point]
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_PATCH = _reply  # noqa: N815
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def stand_in_url() -> Iterator[str]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Stand_in)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.fixture
+def provider(stand_in_url: str) -> Iterator[ProviderServer]:
+    with ProviderServer(env=clean_env()) as srv:
+        srv.configure(stack_config(stand_in_url, **{"agora:maxRetries": "0"}))
+        yield srv
+
+
+def state(entry_point: str) -> tuple[str, dict[str, Any]]:
+    props = {**setting_inputs(entryPoint=entry_point, storageConfig=None), "snapshotInterval": 30}
+    props.pop("storageConfig")
+    return f"{APP_ID}/{entry_point}/cn", props
+
+
+def last_line(err: pytest.ExceptionInfo[grpc.RpcError]) -> str:
+    return str(err.value.details()).strip().splitlines()[-1]
+
+
+def test_an_html_404_on_refresh_is_an_error_not_a_deleted_setting(provider: ProviderServer, stand_in_url: str) -> None:
+    id_, props = state("html404")
+    with pytest.raises(grpc.RpcError) as err:
+        provider.read(id_, props)
+    line = last_line(err)
+    assert f"SnapshotSettingError: Reading snapshot setting {id_} failed" in line
+    assert f"a 404 from {stand_in_url} that is not Agora's (text/html)" in line
+
+
+def test_an_html_404_on_destroy_is_an_error_not_already_gone(provider: ProviderServer, stand_in_url: str) -> None:
+    id_, props = state("html404")
+    with pytest.raises(grpc.RpcError) as err:
+        provider.delete(id_, props)
+    line = last_line(err)
+    assert "still in the stack" in line and "(text/html)" in line and stand_in_url in line
+
+
+@pytest.mark.parametrize("entry_point", ["json404", "empty404"])
+def test_agoras_own_404_still_means_gone(provider: ProviderServer, entry_point: str) -> None:
+    id_, props = state(entry_point)
+    read_id, read_props, _ = provider.read(id_, props)
+    assert read_id == "" and {k: v for k, v in read_props.items() if k != "__provider"} == {}
+    provider.delete(id_, props)  # nothing left to disable: no error
+
+
+def test_a_200_page_from_a_captive_portal_is_not_a_successful_write(provider: ProviderServer) -> None:
+    _, props = state("portal200")
+    inputs, failures = provider.check(props)
+    assert failures == []
+    with pytest.raises(grpc.RpcError) as err:
+        provider.create({k: v for k, v in inputs.items() if k != "__provider"})
+    line = last_line(err)
+    assert "neither empty nor JSON (text/html)" in line and "nothing says Agora applied the change" in line
