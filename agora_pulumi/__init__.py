@@ -1,6 +1,7 @@
 """Agora FLS snapshot-capturing settings as Pulumi resources.
 
-``from agora_pulumi import SnapshotSetting, StorageConfigArgs`` is all an infra program needs.
+``from agora_pulumi import SnapshotSetting, StorageConfigArgs`` is all an infra program needs (or
+``StandardSnapshotSetting`` / ``CustomSnapshotSetting`` for the current Media Broadcast API's two paths).
 
 The resource names are loaded lazily (PEP 562): the emulator and the policy pack import
 ``agora_pulumi.regions`` and must not pull in Pulumi's runtime, the provider or the HTTP client with it.
@@ -12,16 +13,29 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
-from .regions import Vendor
+from .regions import CurrentVendor, Vendor
 
 if TYPE_CHECKING:
     from .errors import AgoraError
-    from .resource import TYPE_TOKEN, SnapshotSetting, SnapshotSettingArgs, StorageConfigArgs
+    from .resource import (
+        TYPE_TOKEN,
+        CustomSnapshotSetting,
+        CustomSnapshotSettingArgs,
+        SnapshotSetting,
+        SnapshotSettingArgs,
+        StandardSnapshotSetting,
+        StandardSnapshotSettingArgs,
+        StorageConfigArgs,
+    )
 
 _LAZY = {
     "TYPE_TOKEN": ".resource",
     "SnapshotSetting": ".resource",
     "SnapshotSettingArgs": ".resource",
+    "StandardSnapshotSetting": ".resource",
+    "StandardSnapshotSettingArgs": ".resource",
+    "CustomSnapshotSetting": ".resource",
+    "CustomSnapshotSettingArgs": ".resource",
     "StorageConfigArgs": ".resource",
     "AgoraError": ".errors",
 }
@@ -29,8 +43,13 @@ _LAZY = {
 __all__ = [
     "TYPE_TOKEN",
     "AgoraError",
+    "CurrentVendor",
+    "CustomSnapshotSetting",
+    "CustomSnapshotSettingArgs",
     "SnapshotSetting",
     "SnapshotSettingArgs",
+    "StandardSnapshotSetting",
+    "StandardSnapshotSettingArgs",
     "StorageConfigArgs",
     "Vendor",
     "__version__",

@@ -47,6 +47,7 @@ from .errors import (
     redact,
 )
 from .identity import SettingIdentity
+from .kinds import LEGACY, SettingKind
 from .names import SECRET_STORAGE_FIELDS
 from .ratelimit import TokenBucket, shared_bucket
 from .signing import basic_authorization, hmac_headers, host_header, http_date
@@ -127,10 +128,11 @@ def worst_case_seconds(config: ClientConfig) -> float:
     return attempts * (config.connect_timeout + config.read_timeout) + waits
 
 
-def settings_path(identity: SettingIdentity) -> str:
-    """The API path; every segment is percent-encoded so no input can change the path's shape."""
-    segments = (quote(part, safe="") for part in identity)
-    return "/v1/projects/{}/fls/entry_points/{}/settings/snapshot/regions/{}".format(*segments)
+def settings_path(identity: SettingIdentity, kind: SettingKind = LEGACY) -> str:
+    """The API path of ``kind``'s setting; every segment is percent-encoded so no input can change the path's
+    shape."""
+    app_id, entry_point, region = (quote(part, safe="") for part in identity)
+    return f"/v1/projects/{app_id}/fls/entry_points/{entry_point}/settings/{kind.path}/regions/{region}"
 
 
 def _agora_message(response: requests.Response, secrets: Sequence[str]) -> Optional[str]:
@@ -237,9 +239,9 @@ class AgoraClient:
     def close(self) -> None:
         self._session.close()
 
-    def get_setting(self, identity: SettingIdentity) -> dict[str, Any]:
+    def get_setting(self, identity: SettingIdentity, kind: SettingKind = LEGACY) -> dict[str, Any]:
         """GET the setting; raises :class:`NotFoundError` for an unknown entry point."""
-        path = settings_path(identity)
+        path = settings_path(identity, kind)
         response, origin = self._send("GET", path, None)
         try:
             body = response.json()
@@ -252,9 +254,9 @@ class AgoraClient:
             )
         return body
 
-    def patch_setting(self, identity: SettingIdentity, body: dict[str, Any]) -> None:
+    def patch_setting(self, identity: SettingIdentity, body: dict[str, Any], kind: SettingKind = LEGACY) -> None:
         """PATCH the given fields; Agora merges them into the stored setting."""
-        path = settings_path(identity)
+        path = settings_path(identity, kind)
         response, origin = self._send("PATCH", path, body)
         if not _is_empty_or_json(response):
             # A captive portal or proxy answering 200 for Agora: nothing says the change was applied.

@@ -64,19 +64,19 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Callable, Mapping, Optional, Sequence
 
 from . import rules
 from .identity import SettingIdentity
+from .kinds import CUSTOM, KINDS, LEGACY, SettingKind
 from .names import SECRET_STORAGE_FIELDS, STORAGE_FIELDS
 from .regions import (
+    CURRENT_CATALOG,
     DEFAULT_INTERVAL,
     PUSH_REGION_NAMES,
     PUSH_REGIONS,
-    STORAGE_REGIONS,
-    VENDOR_NAMES,
-    Vendor,
-    geography,
+    SEED_CATALOG,
+    StorageCatalog,
 )
 from .rules import got, got_opaque
 
@@ -86,12 +86,14 @@ DEFAULT_NAMESPACE = "agora-snapshots"
 CONFIG_KEYS: tuple[str, ...] = ("storageProfiles", "defaults", "entryPoints")
 """The config keys the program reads, in the order their problems are reported."""
 
-SETTING_FIELDS: tuple[str, ...] = ("enabled", "snapshotInterval", "enableModeration", "storage")
+SETTING_FIELDS: tuple[str, ...] = ("enabled", "snapshotInterval", "enableModeration", "storage", "api")
 """Fields settable at every layer (defaults, per-region overrides, entry points)."""
 
 _DEFAULTS_KEYS = ("appId", "regions", *SETTING_FIELDS, "overrides")
 _ENTRY_KEYS = ("name", "appId", "regions", *SETTING_FIELDS, "overrides")
-_PROFILE_KEYS = STORAGE_FIELDS
+_PROFILE_KEYS = (*STORAGE_FIELDS, "api")
+_PROFILE_APIS: Mapping[str, SettingKind] = {LEGACY.name: LEGACY, CUSTOM.name: CUSTOM}
+"""The APIs that take storage, hence the tables a profile can be checked against."""
 _SECRET_PROFILE_KEYS = SECRET_STORAGE_FIELDS
 
 BUILTIN_DEFAULTS: Mapping[str, Any] = {
@@ -99,6 +101,7 @@ BUILTIN_DEFAULTS: Mapping[str, Any] = {
     "snapshotInterval": DEFAULT_INTERVAL,
     "enableModeration": False,
     "storage": None,
+    "api": LEGACY.name,
 }
 """Layer 1. Explicit rather than "leave it to the API" so that state and outputs always carry a value and a
 drifted interval is detected even when the config never mentioned one. 10 and false are the doc's defaults;
@@ -131,18 +134,24 @@ class StorageProfile:
     """A named bucket and the keys Agora writes to it with. The keys never appear in ``repr``."""
 
     name: str
-    vendor: Vendor
+    vendor: int
     region: Optional[int]
     bucket: str
     access_key: str = field(repr=False)
     secret_key: str = field(repr=False)
+    api: SettingKind = LEGACY
+    """The API whose tables the profile was checked against (``legacy`` or ``custom``)."""
+
+    @property
+    def catalog(self) -> StorageCatalog:
+        return self.api.catalog or SEED_CATALOG
 
     def describe(self) -> str:
         """Human-readable location (no keys), for messages about where snapshots would go."""
-        vendor = VENDOR_NAMES[self.vendor]
+        vendor = self.catalog.vendor_names[self.vendor]
         if self.region is None:
             return f"{vendor} (no region)"
-        row = STORAGE_REGIONS[self.vendor][self.region]
+        row = self.catalog.storage_regions[self.vendor][self.region]
         where = PUSH_REGION_NAMES[row.geography] if row.geography else "none of the four push regions"
         return f"{vendor} region {self.region} ({row.name}, in {where})"
 
@@ -158,6 +167,7 @@ class SettingSpec:
     snapshot_interval: int
     enable_moderation: bool
     storage: Optional[StorageProfile]
+    kind: SettingKind = LEGACY
 
     @property
     def identity(self) -> SettingIdentity:
@@ -169,14 +179,21 @@ class SettingSpec:
         return self.identity.id
 
     @property
-    def resource_name(self) -> str:
-        """The Pulumi resource name: the setting id itself.
+    def output_key(self) -> str:
+        """The key in the stack outputs: the setting id, prefixed by the API for the current ones
+        (``custom:app/live/eu``), since one entry point may have one setting of each."""
+        return self.setting_id if self.kind is LEGACY else f"{self.kind.name}:{self.setting_id}"
 
-        Derived only from the three values that identify the setting, so it is unique (duplicates are
-        rejected), independent of list order and of every other field, and survives reordering or editing
-        the config without a rename (which would otherwise need ``aliases``).
+    @property
+    def resource_name(self) -> str:
+        """The Pulumi resource name: the setting id itself (:attr:`output_key`).
+
+        Derived only from the three values that identify the setting (and, for the current APIs, the API), so
+        it is unique (duplicates are rejected), independent of list order and of every other field, and
+        survives reordering or editing the config without a rename (which would otherwise need ``aliases``).
+        The seed API's settings keep the bare id they always had.
         """
-        return self.setting_id
+        return self.output_key
 
 
 @dataclass(frozen=True)
@@ -284,6 +301,11 @@ def _setting_fields(
                 problems.add(where, problem)
             else:
                 layer[name] = (seconds, where)
+        elif name == "api":
+            if isinstance(value, str) and value in KINDS:
+                layer[name] = (value, where)
+            else:
+                problems.add(where, f"must be one of {', '.join(KINDS)} (the snapshot API to manage), {got(value)}")
         elif value is None:  # storage: null means "no storageConfig", overriding a lower layer's profile
             layer[name] = (None, where)
         elif isinstance(value, str) and value in profiles:
@@ -339,23 +361,32 @@ def _profile(name: str, value: Any, path: str, problems: _Problems) -> Optional[
     _check_keys(value, _PROFILE_KEYS, path, problems)
     before = len(problems.items)
 
-    vendor, problem = rules.vendor(value.get("vendor"))
+    # Which API's tables: `api: custom` says so; the new vendors (6-8) exist only there; else the seed's.
+    api = _PROFILE_APIS.get(str(value.get("api", "")))
+    if "api" in value and api is None:
+        problems.add(key_path(path, "api"), f"must be legacy or custom (the APIs that take storage), {got(value['api'])}")
+    if api is None:
+        code = rules.as_int(value.get("vendor"))
+        api = CUSTOM if code is not None and code not in SEED_CATALOG.vendor_names and code in CURRENT_CATALOG.vendor_names else LEGACY
+    catalog = api.catalog or SEED_CATALOG
+
+    vendor, problem = rules.vendor(value.get("vendor"), catalog)
     if problem:
         problems.add(key_path(path, "vendor"), problem)
 
     region: Optional[int] = None
     region_path = key_path(path, "region")
-    if vendor is not None and rules.region_is_ignored(vendor):
+    if vendor is not None and rules.region_is_ignored(vendor, catalog):
         # A config schema refuses what would be silently ignored; a program may pass it (see model).
         if "region" in value:
-            problems.add(region_path, rules.ignored_region_reason(vendor))
+            problems.add(region_path, rules.ignored_region_reason(vendor, catalog))
     elif vendor is not None:
-        region, problem = rules.storage_region(vendor, value.get("region"))
+        region, problem = rules.storage_region(vendor, value.get("region"), catalog)
         if problem:
             problems.add(region_path, problem)
 
     bucket = value.get("bucket")
-    problem = rules.bucket_problem(vendor, bucket)
+    problem = rules.bucket_problem(vendor, bucket, catalog)
     if problem:
         problems.add(key_path(path, "bucket"), problem)
 
@@ -379,6 +410,7 @@ def _profile(name: str, value: Any, path: str, problems: _Problems) -> Optional[
         bucket=bucket,
         access_key=keys["accessKey"],
         secret_key=keys["secretKey"],
+        api=api,
     )
 
 
@@ -511,14 +543,18 @@ def _duplicates(
     app_id: str,
     name: str,
     regions: list[str],
-    seen: dict[tuple[str, str, str], str],
+    seen: dict[tuple[str, str, str, str], str],
     problems: _Problems,
+    api_of: Callable[[str], str],
 ) -> list[str]:
-    """The entry's regions not already claimed by an earlier entry; reports the others."""
+    """The entry's regions not already claimed by an earlier entry for the same API; reports the others.
+
+    The three APIs' settings of one entry point are independent, so the same region may be listed once
+    per API."""
     fresh: list[str] = []
     clashes: dict[str, list[str]] = {}
     for j, region in enumerate(regions):
-        key = (app_id, name, region)
+        key = (api_of(region), app_id, name, region)
         earlier = seen.get(key)
         if earlier is None:
             seen[key] = entry.path
@@ -567,24 +603,35 @@ def parse_fleet(
                 entries.append(parsed)
 
     specs: list[SettingSpec] = []
-    seen: dict[tuple[str, str, str], str] = {}
+    seen: dict[tuple[str, str, str, str], str] = {}
     # Storage outside the push region it serves, grouped by the config path that chose the profile, so one
     # bad `defaults.storage` is one line naming its users, not one line per entry point.
     misplaced: dict[str, tuple[StorageProfile, list[tuple[str, str]]]] = {}
+    # A profile the setting's API cannot take, grouped like `misplaced`.
+    unusable: dict[tuple[str, str], list[tuple[str, str]]] = {}
     for entry in entries:
         app_id, name, regions = entry.app_id, entry.name, entry.regions
         if name is None or app_id is None or regions is None:
             continue  # already reported
-        for region in _duplicates(entry, app_id, name, regions, seen, problems):
+        def api_of(region: str, entry: _Entry = entry) -> str:
+            return str(_resolve(entry, region, dflt)["api"][0])
+
+        for region in _duplicates(entry, app_id, name, regions, seen, problems, api_of):
             merged = _resolve(entry, region, dflt)
+            kind = KINDS[merged["api"][0]]
             profile_name, profile_path = merged["storage"]
             profile = profiles.get(profile_name) if profile_name is not None else None
             if profile_name is not None and profile is None:
                 continue  # the profile itself is invalid, and reported
+            if profile is not None:
+                mismatch = _api_mismatch(profile, kind, merged["api"][1])
+                if mismatch:
+                    unusable.setdefault((profile_path, mismatch), []).append((entry.path, region))
+                    continue
             if (
                 profile is not None
                 and profile.region is not None  # None only for Azure, which has no region to compare
-                and geography(profile.vendor, profile.region) != region
+                and profile.catalog.geography(profile.vendor, profile.region) != region
             ):
                 misplaced.setdefault(profile_path, (profile, []))[1].append((entry.path, region))
             specs.append(
@@ -596,8 +643,12 @@ def parse_fleet(
                     snapshot_interval=merged["snapshotInterval"][0],
                     enable_moderation=merged["enableModeration"][0],
                     storage=profile,
+                    kind=kind,
                 )
             )
+
+    for (path, mismatch), users in unusable.items():
+        problems.add(path, f"{mismatch} ({_listing([f'{p} {r}' for p, r in users])})")
 
     for path, (profile, users) in misplaced.items():
         served = sorted({region for _, region in users}, key=PUSH_REGIONS.index)
@@ -612,6 +663,28 @@ def parse_fleet(
         raise FleetConfigError(problems.items, namespace)
     valid_profiles = {name: p for name, p in profiles.items() if p is not None}
     return Fleet(settings=tuple(specs), profiles=valid_profiles)
+
+
+def _api_mismatch(profile: StorageProfile, kind: SettingKind, api_path: str) -> Optional[str]:
+    """Why a setting of ``kind`` cannot use ``profile``, or ``None``."""
+    if kind.catalog is None:
+        return (
+            f"profile '{profile.name}' cannot be used with api: {kind.name} (from {api_path}): standard snapshot "
+            "settings take no storage; use api: custom, or storage: null"
+        )
+    if profile.vendor not in kind.catalog.vendor_names:
+        return (
+            f"profile '{profile.name}' uses vendor {profile.vendor} ({profile.catalog.vendor_names[profile.vendor]}), "
+            f"which the {kind.name} API does not take (api from {api_path}): use api: custom"
+        )
+    if (
+        profile.region is not None
+        and not rules.region_is_ignored(profile.vendor, kind.catalog)
+        and profile.region not in kind.catalog.storage_regions[profile.vendor]
+    ):
+        _, reason = rules.storage_region(profile.vendor, profile.region, kind.catalog)
+        return f"profile '{profile.name}' cannot be used with api: {kind.name} (from {api_path}): its region {reason}"
+    return None
 
 
 def decode_config_value(raw: Optional[str]) -> Any:

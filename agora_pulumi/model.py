@@ -17,8 +17,9 @@ from typing import Any, Callable, Mapping, Optional
 
 from . import rules
 from .identity import SettingIdentity
+from .kinds import LEGACY, SettingKind
 from .names import SECRET_STORAGE_FIELDS, STORAGE_FIELDS
-from .regions import DEFAULT_INTERVAL, VENDORS_WITHOUT_REGION, Vendor
+from .regions import DEFAULT_INTERVAL, StorageCatalog
 from .rules import as_int
 
 __all__ = [
@@ -59,6 +60,16 @@ STORAGE_PROPS: tuple[str, ...] = STORAGE_FIELDS
 SECRET_STORAGE_PROPS: tuple[str, ...] = SECRET_STORAGE_FIELDS
 DEFAULTS: Mapping[str, Any] = {"snapshotInterval": DEFAULT_INTERVAL, "enableModeration": False}
 
+NO_STORAGE_REASON = (
+    "is not taken by standard snapshot settings (Agora's standard snapshot stores nothing in your bucket): "
+    "use CustomSnapshotSetting for third-party storage"
+)
+
+
+def props_of(kind: SettingKind) -> tuple[str, ...]:
+    """The top-level properties of a setting of ``kind``: ``storageConfig`` only where the API takes it."""
+    return TOP_LEVEL_PROPS if kind.takes_storage else tuple(p for p in TOP_LEVEL_PROPS if p != "storageConfig")
+
 
 def _never_unknown(_value: Any) -> bool:
     return False
@@ -76,7 +87,7 @@ class Failure:
 class StorageConfig:
     """Where Agora uploads snapshots. ``region`` is ``None`` for Azure, which ignores it."""
 
-    vendor: Vendor
+    vendor: int
     region: Optional[int]
     bucket: str
     access_key: str = field(repr=False)
@@ -147,9 +158,10 @@ class Setting:
 
 
 def _check_storage(
-    value: Any, is_unknown: IsUnknown, failures: list[Failure]
+    value: Any, is_unknown: IsUnknown, failures: list[Failure], catalog: StorageCatalog
 ) -> Any:
-    """Validate ``storageConfig``; returns the normalised object (unknowns kept as they are)."""
+    """Validate ``storageConfig`` against ``catalog``'s vendor tables; returns the normalised object (unknowns
+    kept as they are)."""
     if not isinstance(value, Mapping):
         failures.append(
             Failure("storageConfig", f"must be an object with {', '.join(STORAGE_PROPS)}, {rules.got_opaque(value)}")
@@ -160,28 +172,28 @@ def _check_storage(
         if key not in STORAGE_PROPS:
             failures.append(Failure(f"storageConfig.{key}", rules.unknown_key(key, STORAGE_PROPS)))
 
-    vendor: Optional[Vendor] = None
+    vendor: Optional[int] = None
     raw_vendor = value.get("vendor")
     if is_unknown(raw_vendor):
         out["vendor"] = raw_vendor
     else:
-        vendor, problem = rules.vendor(raw_vendor)
+        vendor, problem = rules.vendor(raw_vendor, catalog)
         if vendor is None:
             failures.append(Failure("storageConfig.vendor", str(problem)))
         else:
-            out["vendor"] = int(vendor)
+            out["vendor"] = vendor
 
     raw_region = value.get("region")
     if is_unknown(raw_region):
         out["region"] = raw_region
-    elif vendor is not None and rules.region_is_ignored(vendor):
+    elif vendor is not None and rules.region_is_ignored(vendor, catalog):
         # The doc: Azure "does not need" a region and ignores one; it is neither sent nor stored. A program
         # may still pass one (the doc allows it); only something that is not a region code is refused.
         if raw_region is not None and rules.as_int(raw_region) is None:
-            failures.append(Failure("storageConfig.region", rules.ignored_region_reason(vendor)))
+            failures.append(Failure("storageConfig.region", rules.ignored_region_reason(vendor, catalog)))
         out["region"] = None
     elif vendor is not None:
-        code, problem = rules.storage_region(vendor, raw_region)
+        code, problem = rules.storage_region(vendor, raw_region, catalog)
         if code is None:
             failures.append(Failure("storageConfig.region", str(problem)))
         else:
@@ -194,7 +206,7 @@ def _check_storage(
     if is_unknown(raw_bucket):
         out["bucket"] = raw_bucket
     else:
-        problem = rules.bucket_problem(vendor, raw_bucket)
+        problem = rules.bucket_problem(vendor, raw_bucket, catalog)
         if problem:
             failures.append(Failure("storageConfig.bucket", problem))
         if isinstance(raw_bucket, str) and raw_bucket:
@@ -226,8 +238,9 @@ def check_props(
     news: Mapping[str, Any],
     olds: Optional[Mapping[str, Any]] = None,
     is_unknown: IsUnknown = _never_unknown,
+    kind: SettingKind = LEGACY,
 ) -> tuple[dict[str, Any], list[Failure]]:
-    """Validate and normalise a setting's inputs.
+    """Validate and normalise a setting's inputs, for the API described by ``kind``.
 
     Returns the inputs to use (defaults filled, integral floats made ints, region lower-cased) and every
     failure found (not just the first). Unknown values are kept and not judged. ``olds`` are the previous
@@ -235,9 +248,13 @@ def check_props(
     """
     failures: list[Failure] = []
     out: dict[str, Any] = {}
+    allowed = props_of(kind)
     for key in news:
-        if key not in TOP_LEVEL_PROPS:
-            failures.append(Failure(key, rules.unknown_key(key, TOP_LEVEL_PROPS)))
+        if key == "storageConfig" and not kind.takes_storage:
+            if news[key] is not None:
+                failures.append(Failure(key, NO_STORAGE_REASON))
+        elif key not in allowed:
+            failures.append(Failure(key, rules.unknown_key(key, allowed)))
 
     for key in ("appId", "entryPoint"):
         value = news.get(key)
@@ -291,6 +308,8 @@ def check_props(
         failures.append(Failure("enableModeration", str(rules.boolean_problem(moderation))))
 
     storage = news.get("storageConfig")
+    if kind.catalog is None:
+        return out, failures
     if storage is None:
         out["storageConfig"] = None
         same_setting = olds is not None and all(
@@ -308,7 +327,7 @@ def check_props(
     elif is_unknown(storage):
         out["storageConfig"] = storage
     else:
-        out["storageConfig"] = _check_storage(storage, is_unknown, failures)
+        out["storageConfig"] = _check_storage(storage, is_unknown, failures, kind.catalog)
     return out, failures
 
 
@@ -318,7 +337,7 @@ def setting_from_props(props: Mapping[str, Any]) -> Setting:
     config = None
     if storage is not None:
         config = StorageConfig(
-            vendor=Vendor(int(storage["vendor"])),
+            vendor=int(storage["vendor"]),
             region=None if storage.get("region") is None else int(storage["region"]),
             bucket=str(storage["bucket"]),
             access_key=str(storage["accessKey"]),
@@ -349,7 +368,10 @@ def _contains_unknown(value: Any, is_unknown: IsUnknown) -> bool:
 
 
 def diff_props(
-    olds: Mapping[str, Any], news: Mapping[str, Any], is_unknown: IsUnknown = _never_unknown
+    olds: Mapping[str, Any],
+    news: Mapping[str, Any],
+    is_unknown: IsUnknown = _never_unknown,
+    kind: SettingKind = LEGACY,
 ) -> tuple[list[str], list[str]]:
     """Which properties change, and which of those force a replace.
 
@@ -358,11 +380,11 @@ def diff_props(
     ``CN`` vs ``cn`` are not changes. An unknown value counts as a change (a replace for identity props),
     as Pulumi cannot yet prove it equal.
     """
-    old_norm, _ = check_props(olds, None, is_unknown)
-    new_norm, _ = check_props(news, None, is_unknown)
+    old_norm, _ = check_props(olds, None, is_unknown, kind)
+    new_norm, _ = check_props(news, None, is_unknown, kind)
     changed = [
         key
-        for key in TOP_LEVEL_PROPS
+        for key in props_of(kind)
         if _contains_unknown(new_norm.get(key), is_unknown) or old_norm.get(key) != new_norm.get(key)
     ]
     replaces = [key for key in changed if key in IDENTITY_PROPS]
@@ -436,6 +458,7 @@ def state_from_response(
     identity: SettingIdentity,
     body: Mapping[str, Any],
     previous: Optional[Mapping[str, Any]] = None,
+    kind: SettingKind = LEGACY,
 ) -> dict[str, Any]:
     """The resource state after a GET, tolerant of missing fields, strict about wrong ones.
 
@@ -480,7 +503,7 @@ def state_from_response(
         storage_region = as_int(storage.get("region"))
         if storage_region is None:
             storage_region = as_int(old.get("region"))
-        if vendor is not None and vendor in Vendor._value2member_map_ and Vendor(vendor) in VENDORS_WITHOUT_REGION:
+        if vendor is not None and kind.catalog is not None and vendor in kind.catalog.vendors_without_region:
             storage_region = None
         bucket = storage.get("bucket") if isinstance(storage.get("bucket"), str) else old.get("bucket")
         new_storage: dict[str, Any] = {"vendor": vendor, "region": storage_region, "bucket": bucket}

@@ -13,7 +13,7 @@ preview never shows a half-applied fleet.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 import pulumi
 
@@ -26,7 +26,17 @@ from .fleet import (
     decode_config_value,
     parse_fleet,
 )
-from .resource import SnapshotSetting, SnapshotSettingArgs, StorageConfigArgs
+from .kinds import CUSTOM, LEGACY, STANDARD
+from .resource import (
+    CustomSnapshotSetting,
+    SnapshotSetting,
+    SnapshotSettingArgs,
+    StandardSnapshotSetting,
+    StandardSnapshotSettingArgs,
+    StorageConfigArgs,
+)
+
+SettingResource = Union[SnapshotSetting, StandardSnapshotSetting, CustomSnapshotSetting]
 
 
 def read_fleet(config: Optional[pulumi.Config] = None) -> Fleet:
@@ -81,15 +91,26 @@ def setting_args(spec: SettingSpec) -> SnapshotSettingArgs:
     )
 
 
-def register_fleet(fleet: Fleet, opts: Optional[pulumi.ResourceOptions] = None) -> dict[str, SnapshotSetting]:
-    """Create one ``SnapshotSetting`` per resolved setting, keyed (and named) by its setting id."""
-    return {
-        spec.setting_id: SnapshotSetting(spec.resource_name, setting_args(spec), opts=opts)
-        for spec in fleet.settings
-    }
+def register(spec: SettingSpec, opts: Optional[pulumi.ResourceOptions] = None) -> SettingResource:
+    """The resource of one resolved setting, of the API its ``api`` names, named by its setting id (the type
+    differs per API, so the three kinds of one entry point never clash)."""
+    if spec.kind is STANDARD:
+        args = setting_args(spec)
+        standard = StandardSnapshotSettingArgs(
+            app_id=args.app_id, entry_point=args.entry_point, region=args.region, enabled=args.enabled,
+            snapshot_interval=args.snapshot_interval, enable_moderation=args.enable_moderation,
+        )
+        return StandardSnapshotSetting(spec.resource_name, standard, opts=opts)
+    cls = CustomSnapshotSetting if spec.kind is CUSTOM else SnapshotSetting
+    return cls(spec.resource_name, setting_args(spec), opts=opts)
 
 
-def fleet_outputs(settings: dict[str, SnapshotSetting]) -> dict[str, Any]:
+def register_fleet(fleet: Fleet, opts: Optional[pulumi.ResourceOptions] = None) -> dict[str, SettingResource]:
+    """Register one resource per resolved setting, keyed by :attr:`SettingSpec.output_key`."""
+    return {spec.output_key: register(spec, opts) for spec in fleet.settings}
+
+
+def fleet_outputs(settings: dict[str, SettingResource]) -> dict[str, Any]:
     """The stack outputs: managed ids and, per id, ``enabled``/``snapshotInterval``.
 
     Built from a fixed list of non-secret properties rather than the resource's full outputs, so storage
@@ -97,7 +118,7 @@ def fleet_outputs(settings: dict[str, SnapshotSetting]) -> dict[str, Any]:
     Values come from the resources' outputs, so they show what the provider actually applied.
     """
     return {
-        "settingIds": [resource.id for resource in settings.values()],
+        "settingIds": [_output_id(resource) for resource in settings.values()],
         "settings": {
             setting_id: {"enabled": resource.enabled, "snapshotInterval": resource.snapshot_interval}
             for setting_id, resource in settings.items()
@@ -105,7 +126,13 @@ def fleet_outputs(settings: dict[str, SnapshotSetting]) -> dict[str, Any]:
     }
 
 
-def main() -> dict[str, SnapshotSetting]:
+def _output_id(resource: SettingResource) -> pulumi.Output[str]:
+    """The resource's id as applied, prefixed by its API for the current ones (as in the output keys)."""
+    kind = resource._PROVIDER.KIND
+    return resource.id if kind is LEGACY else pulumi.Output.concat(f"{kind.name}:", resource.id)
+
+
+def main() -> dict[str, SettingResource]:
     """Run the program: validate all config, then register and export. Returns the resources by id."""
     fleet = read_fleet()
     settings = register_fleet(fleet)

@@ -19,7 +19,7 @@ import os
 import sys
 import threading
 import weakref
-from typing import Any, Callable, Mapping, Optional, Union
+from typing import Any, Callable, ClassVar, Mapping, Optional, Union
 
 from pulumi.dynamic import (
     CheckFailure,
@@ -38,6 +38,7 @@ from .client import AgoraClient
 from .client_config import ClientConfig
 from .errors import AgoraError, ConfigurationError, NotFoundError
 from .identity import SettingIdentity
+from .kinds import CUSTOM, LEGACY, STANDARD, SettingKind
 from .model import (
     InvalidResponseBody,
     Setting,
@@ -101,16 +102,17 @@ _STATES_LOCK = threading.Lock()
 # Ids written (created or updated) by this provider process, i.e. in this deployment. A delete of one of
 # them comes from another resource that owned the same setting (a rename without aliases, or a
 # create-before-delete replace with the same id): disabling it would undo what was just applied.
-_WRITTEN: set[str] = set()
+_Written = tuple[str, str]  # (kind name, setting id): the three APIs' settings are independent
+_WRITTEN: set[_Written] = set()
 _WRITTEN_LOCK = threading.Lock()
 
 
-def _claim(id_: str) -> None:
+def _claim(id_: _Written) -> None:
     with _WRITTEN_LOCK:
         _WRITTEN.add(id_)
 
 
-def _written_here(id_: str) -> bool:
+def _written_here(id_: _Written) -> bool:
     with _WRITTEN_LOCK:
         return id_ in _WRITTEN
 
@@ -122,7 +124,13 @@ def _warn(message: str) -> None:
 
 
 class SnapshotSettingProvider(ResourceProvider):
-    """CRUD for ``SnapshotSetting``: create/update = PATCH, read = GET, delete = PATCH ``enabled: false``."""
+    """CRUD for ``SnapshotSetting``: create/update = PATCH, read = GET, delete = PATCH ``enabled: false``.
+
+    The one provider core of all three APIs: a subclass only names its :class:`SettingKind` (path, fields,
+    vendor tables). ``KIND`` is a class attribute, so the pickled provider stays a bare class reference.
+    """
+
+    KIND: ClassVar[SettingKind] = LEGACY
 
     def configure(self, req: ConfigureRequest) -> None:
         """Read credentials and client settings; errors are kept and raised on first API use.
@@ -144,11 +152,11 @@ class SnapshotSettingProvider(ResourceProvider):
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         olds = _plain(_olds) or None
-        inputs, failures = check_props(_plain(news), olds, _is_unknown)
+        inputs, failures = check_props(_plain(news), olds, _is_unknown, self.KIND)
         return CheckResult(inputs, [CheckFailure(f.property, f.reason) for f in failures])
 
     def diff(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> DiffResult:
-        changed, replaces = diff_props(_plain(_olds), _plain(_news), _is_unknown)
+        changed, replaces = diff_props(_plain(_olds), _plain(_news), _is_unknown, self.KIND)
         # Create-before-delete is safe: a replace always has a new id, so the old setting is a different one.
         return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
 
@@ -158,10 +166,10 @@ class SnapshotSettingProvider(ResourceProvider):
         """One PATCH with the full desired body; the id is then owned by this deployment (see ``_WRITTEN``)."""
         setting = setting_from_props(_plain(props))
         try:
-            self._client().patch_setting(setting.identity, setting.to_body())
+            self._client().patch_setting(setting.identity, setting.to_body(), self.KIND)
         except AgoraError as exc:
-            raise SnapshotSettingError(f"{doing} snapshot setting {setting.id} failed. {exc}") from None
-        _claim(setting.id)
+            raise SnapshotSettingError(f"{doing} {self.KIND.label} {setting.id} failed. {exc}") from None
+        _claim((self.KIND.name, setting.id))
         return setting
 
     def create(self, props: dict[str, Any]) -> CreateResult:
@@ -176,26 +184,26 @@ class SnapshotSettingProvider(ResourceProvider):
         identity = SettingIdentity.from_props(previous, id_)
         if identity is None:
             raise SnapshotSettingError(
-                f"Cannot read snapshot setting {id_!r}: the id must be 'appId/entryPoint/region'."
+                f"Cannot read {self.KIND.label} {id_!r}: the id must be 'appId/entryPoint/region'."
             )
         try:
-            body = self._client().get_setting(identity)
+            body = self._client().get_setting(identity, self.KIND)
         except NotFoundError:
             return ReadResult("", {})
         except AgoraError as exc:
-            raise SnapshotSettingError(f"Reading snapshot setting {id_} failed. {exc}") from None
+            raise SnapshotSettingError(f"Reading {self.KIND.label} {id_} failed. {exc}") from None
         try:
-            state = state_from_response(identity, body, previous or None)
+            state = state_from_response(identity, body, previous or None, self.KIND)
         except InvalidResponseBody as exc:
             # A wrong-typed answer is not drift: refuse it rather than write it (or a guess) into state.
             raise SnapshotSettingError(
-                f"Reading snapshot setting {id_} failed: Agora's answer is not valid: {exc}. Check that "
+                f"Reading {self.KIND.label} {id_} failed: Agora's answer is not valid: {exc}. Check that "
                 "agora:endpoint points at Agora's API (no proxy or gateway in between) and run `pulumi refresh` "
                 "again; the state is unchanged."
             ) from None
         if has_unmanaged_storage(body, previous):
             _warn(
-                f"Agora holds a storage config for snapshot setting {identity} that this resource does "
+                f"Agora holds a storage config for {self.KIND.label} {identity} that this resource does "
                 "not manage (set outside Pulumi); it is left out of state and stays in effect at Agora. Declare "
                 "storage_config on the resource to manage it."
             )
@@ -205,18 +213,37 @@ class SnapshotSettingProvider(ResourceProvider):
         identity = SettingIdentity.from_props(_plain(_props), id_)
         if identity is None:
             return
-        if _written_here(identity.id):
+        if _written_here((self.KIND.name, identity.id)):
             _warn(
-                f"snapshot setting {identity} was just written by another resource in this deployment "
+                f"{self.KIND.label} {identity} was just written by another resource in this deployment "
                 "(a rename without `aliases`, or two resources for one setting); it is left enabled rather than "
-                "disabled. Use `aliases` when renaming a SnapshotSetting."
+                f"disabled. Use `aliases` when renaming a {self.KIND.resource}."
             )
             return
         try:
-            self._client().patch_setting(identity, {"enabled": False})
+            self._client().patch_setting(identity, {"enabled": False}, self.KIND)
         except NotFoundError:
             return  # the entry point is gone, and with it the setting
         except AgoraError as exc:
             raise SnapshotSettingError(
-                f"Deleting (disabling) snapshot setting {id_} failed; it is still in the stack. {exc}"
+                f"Deleting (disabling) {self.KIND.label} {id_} failed; it is still in the stack. {exc}"
             ) from None
+
+
+class StandardSnapshotSettingProvider(SnapshotSettingProvider):
+    """CRUD for ``StandardSnapshotSetting`` (``…/settings/snapshot/standard/…``: no storage)."""
+
+    KIND: ClassVar[SettingKind] = STANDARD
+
+
+class CustomSnapshotSettingProvider(SnapshotSettingProvider):
+    """CRUD for ``CustomSnapshotSetting`` (``…/settings/snapshot/custom/…``: storage, vendors 0-8)."""
+
+    KIND: ClassVar[SettingKind] = CUSTOM
+
+
+PROVIDERS: Mapping[str, type[SnapshotSettingProvider]] = {
+    cls.KIND.name: cls
+    for cls in (SnapshotSettingProvider, StandardSnapshotSettingProvider, CustomSnapshotSettingProvider)
+}
+"""The provider class of each API, by kind name."""

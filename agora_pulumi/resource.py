@@ -13,15 +13,25 @@ because only the program side can do them:
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional, Union
+from typing import Any, ClassVar, Mapping, Optional, Union
 
 import pulumi
 import pulumi.dynamic
 
+from .kinds import CUSTOM, STANDARD
 from .names import MODULE, SECRET_STORAGE_FIELDS, SNAPSHOT_SETTING, TYPE_TOKEN
-from .provider import SnapshotSettingProvider
+from .provider import CustomSnapshotSettingProvider, SnapshotSettingProvider, StandardSnapshotSettingProvider
 
-__all__ = ["TYPE_TOKEN", "SnapshotSetting", "SnapshotSettingArgs", "StorageConfigArgs"]
+__all__ = [
+    "TYPE_TOKEN",
+    "CustomSnapshotSetting",
+    "CustomSnapshotSettingArgs",
+    "SnapshotSetting",
+    "SnapshotSettingArgs",
+    "StandardSnapshotSetting",
+    "StandardSnapshotSettingArgs",
+    "StorageConfigArgs",
+]
 
 _PY_TO_API: Mapping[str, str] = {
     "app_id": "appId",
@@ -116,7 +126,8 @@ def _storage_input(value: Optional[StorageConfigInput]) -> Any:
 
 
 class SnapshotSettingArgs:
-    """The inputs of a ``SnapshotSetting``; every field accepts a plain value or a ``pulumi.Input``."""
+    """The inputs of a ``SnapshotSetting`` (or ``CustomSnapshotSetting``); every field accepts a plain value or
+    a ``pulumi.Input``."""
 
     def __init__(
         self,
@@ -137,14 +148,41 @@ class SnapshotSettingArgs:
         self.storage_config = storage_config
 
 
-class SnapshotSetting(pulumi.dynamic.Resource, module=MODULE, name=SNAPSHOT_SETTING):
-    """The snapshot-capturing setting of one entry point in one push region.
+CustomSnapshotSettingArgs = SnapshotSettingArgs
+"""The custom API takes the same fields (its vendor tables differ, which ``check`` knows)."""
 
-    The resource id is ``"{appId}/{entryPoint}/{region}"``. Changing any of the three replaces the resource
-    (a new setting is enabled, then the old one disabled); everything else updates in place. Deleting the
-    resource disables snapshot capturing (Agora has no delete), and a rename must carry
-    ``opts=ResourceOptions(aliases=[...])`` to keep the setting owned by one resource — see the README.
+
+class StandardSnapshotSettingArgs:
+    """The inputs of a ``StandardSnapshotSetting``: no storage (the standard API stores nothing of yours)."""
+
+    def __init__(
+        self,
+        app_id: pulumi.Input[str],
+        entry_point: pulumi.Input[str],
+        region: pulumi.Input[str],
+        enabled: pulumi.Input[bool],
+        snapshot_interval: Optional[pulumi.Input[int]] = None,
+        enable_moderation: Optional[pulumi.Input[bool]] = None,
+    ) -> None:
+        self.app_id = app_id
+        self.entry_point = entry_point
+        self.region = region
+        self.enabled = enabled
+        self.snapshot_interval = snapshot_interval
+        self.enable_moderation = enable_moderation
+
+
+_Args = Union[SnapshotSettingArgs, StandardSnapshotSettingArgs]
+
+
+class _SettingResource(pulumi.dynamic.Resource):
+    """What the three snapshot-setting resources share: argument handling, secret wrapping, names.
+
+    Subclasses name their type (``module``/``name``), their args class and their provider; nothing else.
     """
+
+    _ARGS: ClassVar[type[_Args]] = SnapshotSettingArgs
+    _PROVIDER: ClassVar[type[SnapshotSettingProvider]] = SnapshotSettingProvider
 
     app_id: pulumi.Output[str]
     entry_point: pulumi.Output[str]
@@ -152,6 +190,60 @@ class SnapshotSetting(pulumi.dynamic.Resource, module=MODULE, name=SNAPSHOT_SETT
     enabled: pulumi.Output[bool]
     snapshot_interval: pulumi.Output[int]
     enable_moderation: pulumi.Output[bool]
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: Optional[_Args],
+        opts: Optional[pulumi.ResourceOptions],
+        keywords: Mapping[str, Any],
+    ) -> None:
+        kind = type(self).__name__
+        if args is not None and not isinstance(args, self._ARGS):
+            raise TypeError(
+                f"{kind}({resource_name!r}, ...): the second argument must be a {self._ARGS.__name__}, "
+                f"got {type(args).__name__}; pass options as opts=pulumi.ResourceOptions(...)"
+            )
+        if args is not None and any(value is not None for value in keywords.values()):
+            raise TypeError(
+                f"{kind}({resource_name!r}, ...): give the inputs either as a {self._ARGS.__name__} or as "
+                "keyword arguments, not both"
+            )
+        if args is None:
+            args = self._ARGS(**keywords)
+        props: dict[str, Any] = {
+            "app_id": args.app_id,
+            "entry_point": args.entry_point,
+            "region": args.region,
+            "enabled": args.enabled,
+            "snapshot_interval": args.snapshot_interval,
+            "enable_moderation": args.enable_moderation,
+        }
+        if self._PROVIDER.KIND.takes_storage:
+            props["storage_config"] = _storage_input(getattr(args, "storage_config", None))
+            secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["storageConfig"])
+            opts = pulumi.ResourceOptions.merge(opts, secret_opts)
+        super().__init__(self._PROVIDER(), resource_name, props, opts)
+
+    def translate_output_property(self, prop: str) -> str:
+        """Engine (camelCase) name to the Python attribute name."""
+        return _API_TO_PY.get(prop, prop)
+
+    def translate_input_property(self, prop: str) -> str:
+        """Python attribute name to the state/wire (camelCase) name."""
+        return _PY_TO_API.get(prop, prop)
+
+
+class SnapshotSetting(_SettingResource, module=MODULE, name=SNAPSHOT_SETTING):
+    """The snapshot-capturing setting of one entry point in one push region, on the seed API's path
+    (``…/settings/snapshot/regions/{region}``, storage vendors 0-5).
+
+    The resource id is ``"{appId}/{entryPoint}/{region}"``. Changing any of the three replaces the resource
+    (a new setting is enabled, then the old one disabled); everything else updates in place. Deleting the
+    resource disables snapshot capturing (Agora has no delete), and a rename must carry
+    ``opts=ResourceOptions(aliases=[...])`` to keep the setting owned by one resource — see the README.
+    """
+
     storage_config: pulumi.Output[Optional[dict[str, Any]]]
 
     def __init__(
@@ -168,44 +260,67 @@ class SnapshotSetting(pulumi.dynamic.Resource, module=MODULE, name=SNAPSHOT_SETT
         enable_moderation: Optional[pulumi.Input[bool]] = None,
         storage_config: Optional[StorageConfigInput] = None,
     ) -> None:
-        keywords = (app_id, entry_point, region, enabled, snapshot_interval, enable_moderation, storage_config)
-        if args is not None and not isinstance(args, SnapshotSettingArgs):
-            raise TypeError(
-                f"SnapshotSetting({resource_name!r}, ...): the second argument must be a SnapshotSettingArgs, "
-                f"got {type(args).__name__}; pass options as opts=pulumi.ResourceOptions(...)"
-            )
-        if args is not None and any(value is not None for value in keywords):
-            raise TypeError(
-                f"SnapshotSetting({resource_name!r}, ...): give the inputs either as a SnapshotSettingArgs or as "
-                "keyword arguments, not both"
-            )
-        if args is None:
-            args = SnapshotSettingArgs(
-                app_id=app_id,  # type: ignore[arg-type]  # check() names any missing required input
-                entry_point=entry_point,  # type: ignore[arg-type]
-                region=region,  # type: ignore[arg-type]
-                enabled=enabled,  # type: ignore[arg-type]
-                snapshot_interval=snapshot_interval,
-                enable_moderation=enable_moderation,
-                storage_config=storage_config,
-            )
-        props: dict[str, Any] = {
-            "app_id": args.app_id,
-            "entry_point": args.entry_point,
-            "region": args.region,
-            "enabled": args.enabled,
-            "snapshot_interval": args.snapshot_interval,
-            "enable_moderation": args.enable_moderation,
-            "storage_config": _storage_input(args.storage_config),
-        }
-        secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["storageConfig"])
-        opts = pulumi.ResourceOptions.merge(opts, secret_opts)
-        super().__init__(SnapshotSettingProvider(), resource_name, props, opts)
+        keywords = dict(
+            app_id=app_id, entry_point=entry_point, region=region, enabled=enabled,
+            snapshot_interval=snapshot_interval, enable_moderation=enable_moderation, storage_config=storage_config,
+        )
+        super().__init__(resource_name, args, opts, keywords)
 
-    def translate_output_property(self, prop: str) -> str:
-        """Engine (camelCase) name to the Python attribute name."""
-        return _API_TO_PY.get(prop, prop)
 
-    def translate_input_property(self, prop: str) -> str:
-        """Python attribute name to the state/wire (camelCase) name."""
-        return _PY_TO_API.get(prop, prop)
+class CustomSnapshotSetting(_SettingResource, module=MODULE, name=CUSTOM.resource):
+    """The current Media Broadcast API's *custom* snapshot setting (``…/settings/snapshot/custom/…``): like
+    ``SnapshotSetting``, with the current storage tables (vendors 0-8: Google Cloud, Huawei Cloud and Baidu AI
+    Cloud added). Same identity, lifecycle and secrets as ``SnapshotSetting``; an independent setting at
+    Agora."""
+
+    _PROVIDER: ClassVar[type[SnapshotSettingProvider]] = CustomSnapshotSettingProvider
+
+    storage_config: pulumi.Output[Optional[dict[str, Any]]]
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: Optional[SnapshotSettingArgs] = None,
+        opts: Optional[pulumi.ResourceOptions] = None,
+        *,
+        app_id: Optional[pulumi.Input[str]] = None,
+        entry_point: Optional[pulumi.Input[str]] = None,
+        region: Optional[pulumi.Input[str]] = None,
+        enabled: Optional[pulumi.Input[bool]] = None,
+        snapshot_interval: Optional[pulumi.Input[int]] = None,
+        enable_moderation: Optional[pulumi.Input[bool]] = None,
+        storage_config: Optional[StorageConfigInput] = None,
+    ) -> None:
+        keywords = dict(
+            app_id=app_id, entry_point=entry_point, region=region, enabled=enabled,
+            snapshot_interval=snapshot_interval, enable_moderation=enable_moderation, storage_config=storage_config,
+        )
+        super().__init__(resource_name, args, opts, keywords)
+
+
+class StandardSnapshotSetting(_SettingResource, module=MODULE, name=STANDARD.resource):
+    """The current Media Broadcast API's *standard* snapshot setting (``…/settings/snapshot/standard/…``):
+    enabled, interval and moderation; no storage. Same identity and lifecycle as ``SnapshotSetting``; an
+    independent setting at Agora."""
+
+    _ARGS: ClassVar[type[_Args]] = StandardSnapshotSettingArgs
+    _PROVIDER: ClassVar[type[SnapshotSettingProvider]] = StandardSnapshotSettingProvider
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: Optional[StandardSnapshotSettingArgs] = None,
+        opts: Optional[pulumi.ResourceOptions] = None,
+        *,
+        app_id: Optional[pulumi.Input[str]] = None,
+        entry_point: Optional[pulumi.Input[str]] = None,
+        region: Optional[pulumi.Input[str]] = None,
+        enabled: Optional[pulumi.Input[bool]] = None,
+        snapshot_interval: Optional[pulumi.Input[int]] = None,
+        enable_moderation: Optional[pulumi.Input[bool]] = None,
+    ) -> None:
+        keywords = dict(
+            app_id=app_id, entry_point=entry_point, region=region, enabled=enabled,
+            snapshot_interval=snapshot_interval, enable_moderation=enable_moderation,
+        )
+        super().__init__(resource_name, args, opts, keywords)

@@ -26,11 +26,10 @@ from .regions import (
     MIN_INTERVAL,
     PUSH_REGION_NAMES,
     PUSH_REGIONS,
-    STORAGE_REGIONS,
-    VENDOR_NAMES,
-    VENDORS_WITHOUT_REGION,
+    SEED_CATALOG,
+    CurrentVendor,
+    StorageCatalog,
     Vendor,
-    describe_regions,
 )
 
 # --- rendering the offending value ------------------------------------------------------------------------
@@ -197,14 +196,20 @@ def string_problem(value: Any, shown: Shown = got_type) -> Optional[str]:
 
 # --- storage ----------------------------------------------------------------------------------------------
 
-_VENDORS_TEXT = ", ".join(f"{int(v)} ({n})" for v, n in VENDOR_NAMES.items())
 
 
-def vendor(value: Any) -> tuple[Optional[Vendor], Optional[str]]:
+def _table_label(catalog: StorageCatalog) -> str:
+    """Seed messages stay as they always were; the current API's say which table they quote."""
+    return "" if catalog is SEED_CATALOG else " (the current Media Broadcast API's table)"
+
+
+def vendor(value: Any, catalog: StorageCatalog = SEED_CATALOG) -> tuple[Optional[int], Optional[str]]:
+    """``(code, None)`` for a vendor of ``catalog``, or ``(None, reason)`` listing them."""
     code = as_int(value)
-    if code is not None and code in Vendor._value2member_map_:
-        return Vendor(code), None
-    return None, f"must be one of {_VENDORS_TEXT}; {got_opaque(value)}"
+    for member in catalog.vendor_names:  # the catalog's own enum member (``Vendor.AZURE``), not a bare int
+        if member == code:
+            return member, None
+    return None, f"must be one of {catalog.describe_vendors()}; {got_opaque(value)}"
 
 
 MAX_CODE = 2**31 - 1
@@ -221,22 +226,26 @@ def code_problem(value: Any, shown: Shown = got_in_answer) -> Optional[str]:
     return f"must be a whole number from 0 to {MAX_CODE}, {shown(value)}"
 
 
-def region_is_ignored(vendor_: Vendor) -> bool:
-    """Azure takes no region: "even if the region is set, it does not take effect"."""
-    return vendor_ in VENDORS_WITHOUT_REGION
+def region_is_ignored(vendor_: int, catalog: StorageCatalog = SEED_CATALOG) -> bool:
+    """Azure (and Google Cloud in the current API) take no region: "even if the region is set, it does not
+    take effect"."""
+    return vendor_ in catalog.vendors_without_region
 
 
-def ignored_region_reason(vendor_: Vendor) -> str:
-    return f"must be left out: {VENDOR_NAMES[vendor_]} takes no region and ignores one"
+def ignored_region_reason(vendor_: int, catalog: StorageCatalog = SEED_CATALOG) -> str:
+    return f"must be left out: {catalog.vendor_names[vendor_]} takes no region and ignores one"
 
 
-def storage_region(vendor_: Vendor, value: Any) -> tuple[Optional[int], Optional[str]]:
-    """``(code, None)`` for a code in the vendor's table, or ``(None, reason)``. Not for Azure."""
+def storage_region(
+    vendor_: int, value: Any, catalog: StorageCatalog = SEED_CATALOG
+) -> tuple[Optional[int], Optional[str]]:
+    """``(code, None)`` for a code in the vendor's table, or ``(None, reason)``. Not for region-less vendors."""
     code = as_int(value)
-    if code is not None and code in STORAGE_REGIONS[vendor_]:
+    if code is not None and code in catalog.storage_regions[vendor_]:
         return code, None
     return None, (
-        f"must be a region code of {VENDOR_NAMES[vendor_]}: {describe_regions(vendor_)}; {got_opaque(value)}"
+        f"must be a region code of {catalog.vendor_names[vendor_]}{_table_label(catalog)}: "
+        f"{catalog.describe_regions(vendor_)}; {got_opaque(value)}"
     )
 
 
@@ -250,6 +259,31 @@ _S3_RESERVED_PREFIXES = ("xn--", "sthree-")
 _S3_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", "--x-s3")
 
 
+# The current API's new vendors, by their own naming rules: (pattern, min length, max length, the rule in words).
+_OTHER_BUCKET_RULES: Mapping[int, tuple[re.Pattern[str], int, int, str]] = {
+    CurrentVendor.GOOGLE_CLOUD: (
+        re.compile(r"[a-z0-9][a-z0-9._-]*[a-z0-9]"),
+        3,
+        63,
+        "3-63 lowercase letters, digits, dots, hyphens and underscores, starting and ending with a letter or "
+        "digit, not an IP address, not starting with 'goog' nor containing 'google'",
+    ),
+    CurrentVendor.HUAWEI_CLOUD: (
+        re.compile(r"[a-z0-9][a-z0-9.-]*[a-z0-9]"),
+        3,
+        63,
+        "3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit, no "
+        "'..', '.-' or '-.', not an IP address",
+    ),
+    CurrentVendor.BAIDU_CLOUD: (
+        re.compile(r"[a-z0-9][a-z0-9-]*[a-z0-9]"),
+        4,
+        63,
+        "4-63 lowercase letters, digits and hyphens, starting and ending with a letter or digit",
+    ),
+}
+
+
 def _is_ip(value: str) -> bool:
     try:
         ipaddress.ip_address(value)
@@ -258,7 +292,9 @@ def _is_ip(value: str) -> bool:
     return True
 
 
-def bucket_problem(vendor_: Optional[Vendor], bucket: Any) -> Optional[str]:
+def bucket_problem(
+    vendor_: Optional[int], bucket: Any, catalog: StorageCatalog = SEED_CATALOG
+) -> Optional[str]:
     """Why ``bucket`` breaks the vendor's naming rules, or ``None``. The doc defers to each vendor's rules;
     without a valid vendor only emptiness can be judged.
 
@@ -269,15 +305,23 @@ def bucket_problem(vendor_: Optional[Vendor], bucket: Any) -> Optional[str]:
         return f"must be a non-empty bucket name, {got_opaque(bucket)}"
     if vendor_ is None:
         return None
-    name = VENDOR_NAMES[vendor_]
-    if vendor_ is Vendor.TENCENT:
+    name = catalog.vendor_names[vendor_]
+    if vendor_ in _OTHER_BUCKET_RULES:
+        pattern, low, high, words = _OTHER_BUCKET_RULES[vendor_]
+        ok = low <= len(bucket) <= high and pattern.fullmatch(bucket) is not None and not _is_ip(bucket)
+        if vendor_ == CurrentVendor.GOOGLE_CLOUD:
+            ok = ok and not bucket.startswith("goog") and "google" not in bucket
+        if vendor_ == CurrentVendor.HUAWEI_CLOUD:
+            ok = ok and ".." not in bucket and ".-" not in bucket and "-." not in bucket
+        return None if ok else f"is not a valid {name} bucket name: {words}"
+    if vendor_ == Vendor.TENCENT:
         if not (1 <= len(bucket) <= 60) or not _COS_BUCKET.fullmatch(bucket):
             return (
                 f"is not a valid {name} bucket name: use the full name '<name>-<APPID>' "
                 "(lowercase letters, digits and hyphens, e.g. 'snapshots-1250000000'), at most 60 characters"
             )
         return None
-    if vendor_ is Vendor.AMAZON_S3:
+    if vendor_ == Vendor.AMAZON_S3:
         ok = (
             3 <= len(bucket) <= 63
             and _S3_BUCKET.fullmatch(bucket) is not None
@@ -294,12 +338,12 @@ def bucket_problem(vendor_: Optional[Vendor], bucket: Any) -> Optional[str]:
             )
         return None
     ok = 3 <= len(bucket) <= 63 and _DNS_BUCKET.fullmatch(bucket) is not None
-    if ok and vendor_ is Vendor.AZURE and "--" in bucket:
+    if ok and vendor_ == Vendor.AZURE and "--" in bucket:
         ok = False
-    if ok and vendor_ is Vendor.KINGSOFT and _is_ip(bucket):
+    if ok and vendor_ == Vendor.KINGSOFT and _is_ip(bucket):
         ok = False
     if not ok:
-        extra = ", no consecutive hyphens" if vendor_ is Vendor.AZURE else ""
+        extra = ", no consecutive hyphens" if vendor_ == Vendor.AZURE else ""
         return (
             f"is not a valid {name} bucket name: 3-63 lowercase letters, digits and hyphens, "
             f"starting and ending with a letter or digit{extra}"

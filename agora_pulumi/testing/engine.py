@@ -36,13 +36,14 @@ DEFAULT_PROJECT = "agora-snapshots"
 __all__ = ["PROVIDER_KEY", "TYPE_TOKEN", "UNKNOWN", "ProviderServer", "from_struct", "provider_blob", "to_struct", "urn_for"]
 
 
-def provider_blob() -> str:
-    """The ``__provider`` value a ``SnapshotSetting`` registers (the same serialisation the resource uses)."""
+def provider_blob(kind: str = "legacy") -> str:
+    """The ``__provider`` value a resource of ``kind`` (``legacy``: ``SnapshotSetting``, ``standard``,
+    ``custom``) registers: the same serialisation the resource uses."""
     from pulumi.dynamic.dynamic import serialize_provider
 
-    from ..provider import SnapshotSettingProvider
+    from ..provider import PROVIDERS
 
-    return str(serialize_provider(SnapshotSettingProvider()))
+    return str(serialize_provider(PROVIDERS[kind]()))
 
 
 def to_struct(props: Mapping[str, Any]) -> struct_pb2.Struct:

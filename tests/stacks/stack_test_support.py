@@ -127,7 +127,8 @@ def run_program(flat: dict[str, str], secret_keys: list[str], stack: str = "dev"
         exported = dict(root.outputs)  # type: ignore[attr-defined]
         flags = {
             name: pulumi.Output.all(
-                resource=resource.storage_config.is_secret(),
+                # A StandardSnapshotSetting has no storage_config output (the API takes no storage).
+                resource=resource.storage_config.is_secret() if hasattr(resource, "storage_config") else False,
                 enabled=resource.enabled.is_secret(),
             )
             for name, resource in settings.items()

@@ -69,6 +69,7 @@ def test_shorthand_entry_gets_every_default_and_builtin() -> None:
         "snapshotInterval": 10,
         "enableModeration": False,
         "storage": None,
+        "api": "legacy",
     }
     assert cn.storage is not None and cn.storage.name == "aliyun-cn"
     assert specs["app/live/eu"].storage is not None and specs["app/live/eu"].storage.name == "s3-eu"
@@ -134,7 +135,7 @@ def test_every_problem_is_listed_once_in_one_error() -> None:
         "20 (AP_NORTHEAST_3), 21 (EU_NORTH_1), 22 (ME_SOUTH_1), 23 (US_GOV_EAST_1); got 19",
         "storageProfiles.azure.region: must be left out: Microsoft Azure takes no region and ignores one",
         "storageProfiles.bad.regoin: unknown key; did you mean 'region'? "
-        "(allowed: vendor, region, bucket, accessKey, secretKey)",
+        "(allowed: vendor, region, bucket, accessKey, secretKey, api)",
         "storageProfiles.bad.vendor: must be one of 0 (Qiniu Cloud), 1 (Amazon S3), 2 (Aliyun OSS), "
         "3 (Tencent Cloud COS), 4 (Kingsoft Cloud KS3), 5 (Microsoft Azure); got true",
         'storageProfiles.bad.bucket: must be a non-empty bucket name, got a string of 1 character',
@@ -154,7 +155,7 @@ def test_every_problem_is_listed_once_in_one_error() -> None:
         "entryPoints[3].name: is required (the entry point name)",
         "entryPoints[3].regions: must list at least one push region (cn, ap, na, eu)",
         "entryPoints[4].snapshotIntervall: unknown key; did you mean 'snapshotInterval'? (allowed: name, appId, "
-        "regions, enabled, snapshotInterval, enableModeration, storage, overrides)",
+        "regions, enabled, snapshotInterval, enableModeration, storage, api, overrides)",
         "entryPoints[4].overrides.ap: 'ap' is not one of this entry point's regions (cn)",
         "entryPoints[5]: must be an entry point name or an object with a name, got 7",
     ]

@@ -26,6 +26,7 @@ from stack_test_support import (
 )
 
 from agora_pulumi import TYPE_TOKEN
+from agora_pulumi.kinds import CUSTOM, STANDARD
 
 DEV = STACKS / "Pulumi.dev.yaml"
 PROD_EXAMPLE = STACKS / "Pulumi.prod.example.yaml"
@@ -37,6 +38,8 @@ DEV_NAMES = [
     "demo-app-id/sports/eu",
     "demo-app-id/webinar/eu",
     "demo-app-id/webinar/na",
+    "standard:demo-app-id/live/cn",
+    "custom:demo-app-id/live/ap",
 ]
 
 
@@ -70,8 +73,11 @@ def test_dev_registers_one_setting_per_entry_point_and_region() -> None:
     run = _dev_run()
     assert sorted(run.names) == sorted(DEV_NAMES)  # registrations are concurrent: order is not defined
     assert len(set(run.names)) == len(run.names)
-    assert {r.typ for r in run.mocks.registered} == {TYPE_TOKEN}
+    assert {r.typ for r in run.mocks.registered} == {TYPE_TOKEN, STANDARD.type_token, CUSTOM.type_token}
     assert TYPE_TOKEN == "pulumi-python:dynamic/agora:SnapshotSetting"
+    by_name = {r.name: r.typ for r in run.mocks.registered}
+    assert by_name["standard:demo-app-id/live/cn"] == "pulumi-python:dynamic/agora:StandardSnapshotSetting"
+    assert by_name["custom:demo-app-id/live/ap"] == "pulumi-python:dynamic/agora:CustomSnapshotSetting"
     assert all(r.custom for r in run.mocks.registered)
 
 
@@ -109,14 +115,19 @@ def test_dev_storage_keys_are_secret_although_the_config_is_plain() -> None:
     assert secret == []  # the dev file holds its demo keys in plain text on purpose...
     run = run_program(flat, secret)
     keys = storage_key_values(config)
-    assert len(keys) == 10
+    assert len(keys) == 12
     for registration in run.mocks.registered:
+        if registration.typ == STANDARD.type_token:  # the standard API takes no storage at all
+            assert "storageConfig" not in registration.inputs
+            assert plaintext_hits(registration.inputs, keys) == [], registration.name
+            continue
         storage = registration.inputs["storageConfig"]
         # ...and still every registered storage config is a secret on the wire (hence in state)...
         assert rpc.is_rpc_secret(storage), registration.name
         assert plaintext_hits(registration.inputs, keys) == [], registration.name
     # ...and as a resource output.
-    assert run.secret_flags and all(flags["resource"] for flags in run.secret_flags.values())
+    with_storage = {name: flags for name, flags in run.secret_flags.items() if not name.startswith("standard:")}
+    assert with_storage and all(flags["resource"] for flags in with_storage.values())
     assert not any(flags["enabled"] for flags in run.secret_flags.values())
 
 
@@ -134,6 +145,8 @@ def test_setting_args_wrap_each_key_in_a_secret_output() -> None:
     def check() -> pulumi.Output[Any]:
         outs = []
         for spec in fleet.settings:
+            if spec.kind is STANDARD:
+                continue
             storage = program.setting_args(spec).storage_config
             assert storage is not None and not isinstance(storage, (dict, pulumi.Output))
             outs += [
@@ -143,7 +156,7 @@ def test_setting_args_wrap_each_key_in_a_secret_output() -> None:
         return pulumi.Output.all(*outs).apply(flags.extend)
 
     check()
-    assert len(flags) == 12 and all(flags)
+    assert len(flags) == 14 and all(flags)
 
 
 def test_dev_outputs_are_ids_and_enabled_interval_only() -> None:
@@ -258,8 +271,8 @@ def test_bad_config_lists_every_bad_path_in_one_run_error_and_registers_nothing(
         "storageProfiles.s3-eu.region: must be a region code of Amazon S3",
         "storageProfiles.azure.vendor: must be one of 0 (Qiniu Cloud)",
         "defaults.regions[1]: must be a push region",
-        "entryPoints[3].overrides.eu.snapshotInterval: must be a whole number of seconds in [5, 300] (default 10), got 3",
-        "entryPoints[4].regions[0]: duplicates entryPoints[1]",
+        "entryPoints[5].overrides.eu.snapshotInterval: must be a whole number of seconds in [5, 300] (default 10), got 3",
+        "entryPoints[6].regions[0]: duplicates entryPoints[1]",
     ]
     for line in expected:
         assert f"  - {line}" in message
