@@ -137,12 +137,18 @@ def pulumi_policy_yaml(virtualenv: str, version: str) -> str:
     )
 
 
-def check_interpreter(python: Path) -> str:
-    """Run the interpreter the CLI will start and make sure it can serve the pack; its agora_pulumi version."""
+def check_interpreter(env: Path) -> str:
+    """Run the interpreter the CLI will start for ``env`` and make sure it can serve the pack.
+
+    A subprocess, not an import here: what matters is ``<env>/bin/python``, which need not be the running
+    interpreter (a system Python's prefix has no ``bin/python``, or it is another version). Returns the
+    agora_pulumi version that interpreter imports.
+    """
+    python = venv_python(env)
     if not python.exists():
         raise PackError(
-            f"the Pulumi CLI would run {python}, which does not exist: {sys.executable} does not look like a "
-            "virtualenv's Python. Create one and run this command with it:\n"
+            f"the Pulumi CLI would run {python}, which does not exist, so {env} cannot be the pack's "
+            f"virtualenv (is {sys.executable} a virtualenv's Python?). Create one and run this command with it:\n"
             "    python3 -m venv .venv && .venv/bin/pip install agora-pulumi\n"
             "    .venv/bin/python -m agora_pulumi policy new ./policy"
         )
@@ -185,7 +191,7 @@ def write_pack(directory: Path, *, force: bool = False, env: Optional[Path] = No
         )
     env = (env or current_environment()).absolute()
     python = venv_python(env)
-    version = check_interpreter(python)
+    version = check_interpreter(env)
     virtualenv = recorded_virtualenv(directory, env)
     try:
         directory.mkdir(parents=True, exist_ok=True)
