@@ -17,8 +17,9 @@ Three pieces:
   default (and current placeholder) dynamic-provider check returns them unchanged, so they are used as
   sent. AnalyzeStack sees outputs; a dynamic provider echoes its inputs, and the engine marks the
   ``additionalSecretOutputs`` secret, which is modelled by wrapping those keys.
-* :class:`Analyzer` starts ``python -m pulumi.policy 127.0.0.1:1 <pack dir>`` (what the CLI's
-  ``pulumi-analyzer-policy-python`` shim runs), reads the port it prints and talks gRPC to it. The engine
+* :class:`Analyzer` starts ``<python> -u -m pulumi.policy 127.0.0.1:1 <pack dir>`` from the pack directory
+  (what the CLI's Python language host runs for a pack, with the interpreter of the pack's ``virtualenv``
+  option; by default this interpreter and the shipped pack), reads the port it prints and talks gRPC to it. The engine
   address is never dialled: ``pulumi_policy`` only serves, and ``pulumi.log`` (unused by the pack) would
   fall back to stderr without a configured engine, so no fake Engine servicer is needed.
   :meth:`Analyzer.configure` replays the CLI's ``ReconcilePolicyPackConfig``: schema defaults for every
@@ -214,12 +215,13 @@ def diags(response: analyzer_pb2.AnalyzeResponse) -> list[Diag]:
 class Analyzer:
     """One ``python -m pulumi.policy`` process serving the pack, and a client for it."""
 
-    def __init__(self) -> None:
+    def __init__(self, pack_dir: Path = PACK_DIR, python: str = sys.executable) -> None:
+        """Start the pack in ``pack_dir`` the way the CLI's Python host does: cwd = pack dir, ``-u -m``."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("PULUMI_")}
         self._stderr = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
-            [sys.executable, "-u", "-m", "pulumi.policy", FAKE_ENGINE, str(PACK_DIR)],
-            cwd=PACK_DIR,
+            [python, "-u", "-m", "pulumi.policy", FAKE_ENGINE, str(pack_dir)],
+            cwd=pack_dir,
             env=env,
             stdout=subprocess.PIPE,
             stderr=self._stderr,
