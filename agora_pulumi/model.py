@@ -181,7 +181,7 @@ def _check_storage(
         if vendor is None:
             failures.append(Failure("storageConfig.vendor", str(problem)))
         else:
-            out["vendor"] = vendor
+            out["vendor"] = int(vendor)  # a plain number in the inputs, like the engine's
 
     raw_region = value.get("region")
     if is_unknown(raw_region):

@@ -25,6 +25,9 @@ def type_token(resource: str) -> str:
     return f"pulumi-python:dynamic/{MODULE}:{resource}"
 
 
+SNAPSHOT_SETTING_SET: Final = "SnapshotSettingSet"
+"""Many settings as one resource (``agora_pulumi.SnapshotSettingSet``), for large fleets."""
+
 TYPE_TOKEN: Final = type_token(SNAPSHOT_SETTING)
 """``pulumi-python:dynamic/agora:SnapshotSetting``."""
 

@@ -96,7 +96,7 @@ class _ProviderState:
         return self._client
 
 
-_STATES: weakref.WeakKeyDictionary[SnapshotSettingProvider, _ProviderState] = weakref.WeakKeyDictionary()
+_STATES: weakref.WeakKeyDictionary[AgoraResourceProvider, _ProviderState] = weakref.WeakKeyDictionary()
 _STATES_LOCK = threading.Lock()
 
 # Ids written (created or updated) by this provider process, i.e. in this deployment. A delete of one of
@@ -123,14 +123,9 @@ def _warn(message: str) -> None:
     sys.stderr.flush()
 
 
-class SnapshotSettingProvider(ResourceProvider):
-    """CRUD for ``SnapshotSetting``: create/update = PATCH, read = GET, delete = PATCH ``enabled: false``.
-
-    The one provider core of all three APIs: a subclass only names its :class:`SettingKind` (path, fields,
-    vendor tables). ``KIND`` is a class attribute, so the pickled provider stays a bare class reference.
-    """
-
-    KIND: ClassVar[SettingKind] = LEGACY
+class AgoraResourceProvider(ResourceProvider):
+    """What every provider of this package shares: configuration kept out of the pickled instance, and one
+    pooled client per configured instance (see the module docstring)."""
 
     def configure(self, req: ConfigureRequest) -> None:
         """Read credentials and client settings; errors are kept and raised on first API use.
@@ -148,6 +143,17 @@ class SnapshotSettingProvider(ResourceProvider):
                 state = _STATES[self] = _ProviderState.load(lambda _key: None)
         return state.client()
 
+
+
+class SnapshotSettingProvider(AgoraResourceProvider):
+    """CRUD for ``SnapshotSetting``: create/update = PATCH, read = GET, delete = PATCH ``enabled: false``.
+
+    The one provider core of all three APIs: a subclass only names its :class:`SettingKind` (path, fields,
+    vendor tables). ``KIND`` is a class attribute, so the pickled provider stays a bare class reference.
+    """
+
+    KIND: ClassVar[SettingKind] = LEGACY
+
     # --- no HTTP ---------------------------------------------------------------------------------------
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
@@ -162,22 +168,12 @@ class SnapshotSettingProvider(ResourceProvider):
 
     # --- one request each ------------------------------------------------------------------------------
 
-    def _write(self, props: dict[str, Any], doing: str) -> Setting:
-        """One PATCH with the full desired body; the id is then owned by this deployment (see ``_WRITTEN``)."""
-        setting = setting_from_props(_plain(props))
-        try:
-            self._client().patch_setting(setting.identity, setting.to_body(), self.KIND)
-        except AgoraError as exc:
-            raise SnapshotSettingError(f"{doing} {self.KIND.label} {setting.id} failed. {exc}") from None
-        _claim((self.KIND.name, setting.id))
-        return setting
-
     def create(self, props: dict[str, Any]) -> CreateResult:
-        setting = self._write(props, "Creating")
+        setting = write_setting(self._client(), self.KIND, _plain(props), "Creating")
         return CreateResult(setting.id, setting.to_state())
 
     def update(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> UpdateResult:
-        return UpdateResult(self._write(_news, "Updating").to_state())
+        return UpdateResult(write_setting(self._client(), self.KIND, _plain(_news), "Updating").to_state())
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         previous = _plain(props)
@@ -186,48 +182,77 @@ class SnapshotSettingProvider(ResourceProvider):
             raise SnapshotSettingError(
                 f"Cannot read {self.KIND.label} {id_!r}: the id must be 'appId/entryPoint/region'."
             )
-        try:
-            body = self._client().get_setting(identity, self.KIND)
-        except NotFoundError:
+        state = read_setting(self._client(), self.KIND, identity, previous or None)
+        if state is None:
             return ReadResult("", {})
-        except AgoraError as exc:
-            raise SnapshotSettingError(f"Reading {self.KIND.label} {id_} failed. {exc}") from None
-        try:
-            state = state_from_response(identity, body, previous or None, self.KIND)
-        except InvalidResponseBody as exc:
-            # A wrong-typed answer is not drift: refuse it rather than write it (or a guess) into state.
-            raise SnapshotSettingError(
-                f"Reading {self.KIND.label} {id_} failed: Agora's answer is not valid: {exc}. Check that "
-                "agora:endpoint points at Agora's API (no proxy or gateway in between) and run `pulumi refresh` "
-                "again; the state is unchanged."
-            ) from None
-        if has_unmanaged_storage(body, previous):
-            _warn(
-                f"Agora holds a storage config for {self.KIND.label} {identity} that this resource does "
-                "not manage (set outside Pulumi); it is left out of state and stays in effect at Agora. Declare "
-                "storage_config on the resource to manage it."
-            )
         return ReadResult(identity.id, state, dict(state))
 
     def delete(self, id_: str, _props: dict[str, Any]) -> None:
         identity = SettingIdentity.from_props(_plain(_props), id_)
-        if identity is None:
-            return
-        if _written_here((self.KIND.name, identity.id)):
-            _warn(
-                f"{self.KIND.label} {identity} was just written by another resource in this deployment "
-                "(a rename without `aliases`, or two resources for one setting); it is left enabled rather than "
-                f"disabled. Use `aliases` when renaming a {self.KIND.resource}."
-            )
-            return
-        try:
-            self._client().patch_setting(identity, {"enabled": False}, self.KIND)
-        except NotFoundError:
-            return  # the entry point is gone, and with it the setting
-        except AgoraError as exc:
-            raise SnapshotSettingError(
-                f"Deleting (disabling) {self.KIND.label} {id_} failed; it is still in the stack. {exc}"
-            ) from None
+        if identity is not None:
+            disable_setting(self._client(), self.KIND, identity, f"Use `aliases` when renaming a {self.KIND.resource}.")
+
+
+# --- the single-setting operations, shared by SnapshotSetting* and SnapshotSettingSet ---------------------
+
+
+def write_setting(client: AgoraClient, kind: SettingKind, props: Mapping[str, Any], doing: str) -> Setting:
+    """One PATCH with the full desired body; the id is then owned by this deployment (see ``_WRITTEN``)."""
+    setting = setting_from_props(props)
+    try:
+        client.patch_setting(setting.identity, setting.to_body(), kind)
+    except AgoraError as exc:
+        raise SnapshotSettingError(f"{doing} {kind.label} {setting.id} failed. {exc}") from None
+    _claim((kind.name, setting.id))
+    return setting
+
+
+def read_setting(
+    client: AgoraClient, kind: SettingKind, identity: SettingIdentity, previous: Optional[Mapping[str, Any]]
+) -> Optional[dict[str, Any]]:
+    """One GET: the setting's state, or ``None`` when Agora says the entry point is gone."""
+    try:
+        body = client.get_setting(identity, kind)
+    except NotFoundError:
+        return None
+    except AgoraError as exc:
+        raise SnapshotSettingError(f"Reading {kind.label} {identity} failed. {exc}") from None
+    try:
+        state = state_from_response(identity, body, previous, kind)
+    except InvalidResponseBody as exc:
+        # A wrong-typed answer is not drift: refuse it rather than write it (or a guess) into state.
+        raise SnapshotSettingError(
+            f"Reading {kind.label} {identity} failed: Agora's answer is not valid: {exc}. Check that "
+            "agora:endpoint points at Agora's API (no proxy or gateway in between) and run `pulumi refresh` "
+            "again; the state is unchanged."
+        ) from None
+    if has_unmanaged_storage(body, previous):
+        _warn(
+            f"Agora holds a storage config for {kind.label} {identity} that this resource does "
+            "not manage (set outside Pulumi); it is left out of state and stays in effect at Agora. Declare "
+            "storage_config on the resource to manage it."
+        )
+    return state
+
+
+def disable_setting(client: AgoraClient, kind: SettingKind, identity: SettingIdentity, advice: str) -> None:
+    """PATCH ``enabled: false``, unless this deployment just wrote the setting through another resource (a
+    rename without aliases, a move between resources): then it is left enabled, with a warning."""
+    if _written_here((kind.name, identity.id)):
+        _warn(
+            f"{kind.label} {identity} was just written by another resource in this deployment "
+            "(a rename without `aliases`, or two resources for one setting); it is left enabled rather than "
+            f"disabled. {advice}"
+        )
+        return
+    try:
+        client.patch_setting(identity, {"enabled": False}, kind)
+    except NotFoundError:
+        return  # the entry point is gone, and with it the setting
+    except AgoraError as exc:
+        raise SnapshotSettingError(
+            f"Deleting (disabling) {kind.label} {identity} failed; it is still in the stack. {exc}"
+        ) from None
 
 
 class StandardSnapshotSettingProvider(SnapshotSettingProvider):

@@ -13,21 +13,26 @@ because only the program side can do them:
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Mapping, Optional, Union
+from typing import Any, ClassVar, Mapping, Optional, Sequence, Union
 
 import pulumi
 import pulumi.dynamic
 
-from .kinds import CUSTOM, STANDARD
-from .names import MODULE, SECRET_STORAGE_FIELDS, SNAPSHOT_SETTING, TYPE_TOKEN
+from .identity import SettingIdentity
+from .kinds import CUSTOM, KINDS, LEGACY, STANDARD
+from .names import MODULE, SECRET_STORAGE_FIELDS, SNAPSHOT_SETTING, SNAPSHOT_SETTING_SET, TYPE_TOKEN
 from .provider import CustomSnapshotSettingProvider, SnapshotSettingProvider, StandardSnapshotSettingProvider
+from .set_model import member_key
+from .set_provider import SnapshotSettingSetProvider
 
 __all__ = [
     "TYPE_TOKEN",
     "CustomSnapshotSetting",
     "CustomSnapshotSettingArgs",
     "SnapshotSetting",
+    "SettingSetMember",
     "SnapshotSettingArgs",
+    "SnapshotSettingSet",
     "StandardSnapshotSetting",
     "StandardSnapshotSettingArgs",
     "StorageConfigArgs",
@@ -324,3 +329,85 @@ class StandardSnapshotSetting(_SettingResource, module=MODULE, name=STANDARD.res
             snapshot_interval=snapshot_interval, enable_moderation=enable_moderation,
         )
         super().__init__(resource_name, args, opts, keywords)
+
+
+class SettingSetMember:
+    """One setting of a ``SnapshotSettingSet``: the fields of a ``SnapshotSetting`` (``api="legacy"``), a
+    ``CustomSnapshotSetting`` (``api="custom"``) or a ``StandardSnapshotSetting`` (``api="standard"``, no
+    storage). ``app_id``, ``entry_point`` and ``region`` must be plain strings: they key the member."""
+
+    def __init__(
+        self,
+        app_id: str,
+        entry_point: str,
+        region: str,
+        enabled: pulumi.Input[bool],
+        snapshot_interval: Optional[pulumi.Input[int]] = None,
+        enable_moderation: Optional[pulumi.Input[bool]] = None,
+        storage_config: Optional[StorageConfigInput] = None,
+        api: str = LEGACY.name,
+    ) -> None:
+        self.app_id = app_id
+        self.entry_point = entry_point
+        self.region = region
+        self.enabled = enabled
+        self.snapshot_interval = snapshot_interval
+        self.enable_moderation = enable_moderation
+        self.storage_config = storage_config
+        self.api = api
+
+    @property
+    def key(self) -> str:
+        """The member's key in the set (and in the fleet's outputs): its setting id, prefixed by the API for
+        the current ones."""
+        kind = KINDS.get(self.api)
+        identity = SettingIdentity(self.app_id, self.entry_point, str(self.region).lower())
+        return member_key(kind, identity) if kind is not None else f"{self.api}:{identity.id}"
+
+    def to_props(self) -> dict[str, Any]:
+        props: dict[str, Any] = {
+            "api": self.api,
+            "appId": self.app_id,
+            "entryPoint": self.entry_point,
+            "region": self.region,
+            "enabled": self.enabled,
+            "snapshotInterval": self.snapshot_interval,
+            "enableModeration": self.enable_moderation,
+        }
+        if self.storage_config is not None:
+            props["storageConfig"] = _storage_input(self.storage_config)
+        return props
+
+
+class SnapshotSettingSet(pulumi.dynamic.Resource, module=MODULE, name=SNAPSHOT_SETTING_SET):
+    """Many snapshot settings (e.g. all of one App ID's) as one resource, for large fleets.
+
+    ``pulumi up`` sends one PATCH per member that differs from the state and none for the others,
+    concurrently within the provider's rate limit; removing a member disables exactly that setting; refresh
+    reads every member and a 404 drops only that member. Each member keeps the rules of its single-resource
+    kind. The preview shows each member's changes; storage keys stay secret (each key is wrapped in
+    ``Output.secret``, and the state keys members by id so the engine keeps that secrecy per member).
+    """
+
+    settings: pulumi.Output[dict[str, Any]]
+
+    def __init__(
+        self,
+        resource_name: str,
+        settings: Sequence[SettingSetMember],
+        opts: Optional[pulumi.ResourceOptions] = None,
+    ) -> None:
+        keyed: dict[str, Any] = {}
+        for member in settings:
+            if not isinstance(member, SettingSetMember):
+                raise TypeError(
+                    f"SnapshotSettingSet({resource_name!r}, ...): settings must be SettingSetMember objects, "
+                    f"got {type(member).__name__}"
+                )
+            if member.key in keyed:
+                raise TypeError(
+                    f"SnapshotSettingSet({resource_name!r}, ...): the setting {member.key} is listed twice; "
+                    "list each setting once"
+                )
+            keyed[member.key] = member.to_props()
+        super().__init__(SnapshotSettingSetProvider(), resource_name, {"settings": keyed}, opts)

@@ -83,9 +83,10 @@ def test_hmac_is_the_default_and_the_emulator_accepts_it(hemu: EmulatorHandle) -
     assert hemu.stored(APP_ID, "live", "cn") == BODY
 
 
-def test_basic_is_kept_for_the_seed_api(emu: EmulatorHandle) -> None:
-    client(endpoint=emu.url, auth_scheme="basic").patch_setting(SETTING, BODY)
-    assert [r["auth_scheme"] for r in emu.api_requests()] == ["basic"]
+def test_basic_is_kept_for_the_seed_api() -> None:
+    with running_emulator(auth="basic") as basic_only:
+        client(endpoint=basic_only.url, auth_scheme="basic").patch_setting(SETTING, BODY)
+        assert [(r["auth"], r["auth_scheme"]) for r in basic_only.api_requests()] == [("ok", "basic")]
 
 
 def test_wrong_secret_is_a_clear_401_without_the_secret(hemu: EmulatorHandle) -> None:

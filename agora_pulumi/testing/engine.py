@@ -38,12 +38,14 @@ __all__ = ["PROVIDER_KEY", "TYPE_TOKEN", "UNKNOWN", "ProviderServer", "from_stru
 
 def provider_blob(kind: str = "legacy") -> str:
     """The ``__provider`` value a resource of ``kind`` (``legacy``: ``SnapshotSetting``, ``standard``,
-    ``custom``) registers: the same serialisation the resource uses."""
+    ``custom``, or ``set``: ``SnapshotSettingSet``) registers: the same serialisation the resource uses."""
     from pulumi.dynamic.dynamic import serialize_provider
 
     from ..provider import PROVIDERS
+    from ..set_provider import SnapshotSettingSetProvider
 
-    return str(serialize_provider(PROVIDERS[kind]()))
+    provider = SnapshotSettingSetProvider() if kind == "set" else PROVIDERS[kind]()
+    return str(serialize_provider(provider))
 
 
 def to_struct(props: Mapping[str, Any]) -> struct_pb2.Struct:

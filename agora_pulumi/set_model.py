@@ -1,0 +1,125 @@
+"""The model of a ``SnapshotSettingSet``: many settings in one resource, each checked and diffed on its own.
+
+A large fleet as one resource per setting makes the engine's per-resource cost (registration, Check and
+Diff round trips, a state checkpoint after every step) dominate a ``pulumi up``. A set holds many settings
+in one resource; every member is still one setting with the same rules (:func:`model.check_props` for its
+API), and the set's create/update/delete touch only the members that differ.
+
+The state is an object keyed by member, never a list: the engine carries the secrecy of nested values only
+through objects (``annotateSecrets`` recurses into objects and marks a whole array secret), so keyed members
+keep the preview readable while each member's storage keys stay secret.
+
+Pure data and functions: no HTTP, no Pulumi.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Optional
+
+from . import rules
+from .identity import SettingIdentity
+from .kinds import KINDS, LEGACY, SettingKind
+from .model import Failure, IsUnknown, _never_unknown, check_props, diff_props
+
+SETTINGS = "settings"
+"""The set's one property: ``{member key: member}``."""
+
+API = "api"
+"""A member's API (``legacy``, ``standard``, ``custom``), beside the setting's own fields."""
+
+
+def member_key(kind: SettingKind, identity: SettingIdentity) -> str:
+    """``appId/entryPoint/region``, prefixed by the API for the current ones (``custom:app/live/eu``): the
+    same key the fleet config uses for its outputs, unique per setting at Agora."""
+    return identity.id if kind is LEGACY else f"{kind.name}:{identity.id}"
+
+
+def member_kind(member: Mapping[str, Any]) -> Optional[SettingKind]:
+    return KINDS.get(str(member.get(API, LEGACY.name)))
+
+
+def _fields(member: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in member.items() if k != API}
+
+
+def check_set(
+    news: Mapping[str, Any], olds: Optional[Mapping[str, Any]] = None, is_unknown: IsUnknown = _never_unknown
+) -> tuple[dict[str, Any], list[Failure]]:
+    """Every member checked with its API's rules; failures are named ``settings["<key>"].<property>``."""
+    failures: list[Failure] = []
+    for key in news:
+        if key != SETTINGS:
+            failures.append(Failure(key, rules.unknown_key(key, (SETTINGS,))))
+    members = news.get(SETTINGS)
+    if is_unknown(members):
+        return {SETTINGS: members}, failures
+    if not isinstance(members, Mapping):
+        failures.append(Failure(SETTINGS, f"must be an object of settings keyed by setting id, {rules.got(members)}"))
+        return {SETTINGS: {}}, failures
+    old_members = (olds or {}).get(SETTINGS)
+    old_members = old_members if isinstance(old_members, Mapping) else {}
+    out: dict[str, Any] = {}
+    for key, member in members.items():
+        where = f'{SETTINGS}["{key}"]'
+        if not isinstance(member, Mapping):
+            failures.append(Failure(where, f"must be an object (one snapshot setting), {rules.got(member)}"))
+            continue
+        kind = member_kind(member)
+        if kind is None:
+            failures.append(Failure(f"{where}.{API}", f"must be one of {', '.join(KINDS)}, {rules.got(member.get(API))}"))
+            continue
+        old = old_members.get(key)
+        checked, member_failures = check_props(
+            _fields(member), _fields(old) if isinstance(old, Mapping) else None, is_unknown, kind
+        )
+        failures.extend(Failure(f"{where}.{f.property}", f.reason) for f in member_failures)
+        identity = _known_identity(checked, is_unknown)
+        if identity is not None and member_key(kind, identity) != key:
+            failures.append(
+                Failure(where, f"is keyed '{key}' but is the setting '{member_key(kind, identity)}': key each member "
+                        "by its setting id (SnapshotSettingSet does this for you)")
+            )
+        out[key] = {API: kind.name, **checked}
+    return {SETTINGS: out}, failures
+
+
+def _known_identity(props: Mapping[str, Any], is_unknown: IsUnknown) -> Optional[SettingIdentity]:
+    parts = [props.get(k) for k in ("appId", "entryPoint", "region")]
+    if all(isinstance(p, str) and not is_unknown(p) for p in parts):
+        return SettingIdentity(*parts)  # type: ignore[arg-type]
+    return None
+
+
+def members(props: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    """The members of a set's properties (inputs or outputs), tolerant of a missing or odd value."""
+    value = props.get(SETTINGS)
+    if not isinstance(value, Mapping):
+        return {}
+    return {str(k): v for k, v in value.items() if isinstance(v, Mapping)}
+
+
+def member_changes(
+    olds: Mapping[str, Any], news: Mapping[str, Any], is_unknown: IsUnknown = _never_unknown
+) -> tuple[list[str], list[str]]:
+    """``(changed or added members, removed members)`` between the old outputs and the new inputs.
+
+    A member whose API changes is a different setting under a different key, so it shows as one removed and
+    one added, like any identity change."""
+    old_members, new_members = members(olds), members(news)
+    changed: list[str] = []
+    for key, member in new_members.items():
+        old = old_members.get(key)
+        kind = member_kind(member) or LEGACY
+        if old is None:
+            changed.append(key)
+            continue
+        differing, _ = diff_props(_fields(old), _fields(member), is_unknown, kind)
+        if differing:
+            changed.append(key)
+    removed = [key for key in old_members if key not in new_members]
+    return changed, removed
+
+
+def member_fields(member: Mapping[str, Any]) -> dict[str, Any]:
+    """A member's setting properties without its ``api``: what :func:`model.setting_from_props` takes."""
+    return _fields(member)
