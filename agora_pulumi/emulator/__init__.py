@@ -1,7 +1,9 @@
 """A local stand-in for Agora's FLS snapshot-settings REST API, the way moto stands in for AWS.
 
 It lets ``pulumi up`` on a dev stack and the whole test suite run against a real HTTP server with the
-documented rules (Basic or HMAC auth, path and body validation, merge semantics, error statuses), plus what
+documented rules (Basic or HMAC auth, path and body validation, merge semantics, error statuses) on all
+three snapshot paths (the seed's legacy one, and the current reference's standard and custom ones, each its
+own setting), plus what
 the real service cannot give a test: fault injection, a log of what it received, and its own state to
 compare.
 
@@ -23,15 +25,24 @@ from __future__ import annotations
 from .admin import AdminRequest, handle_admin, is_loopback_host
 from .auth import Authenticator, AuthResult, SignedParts, verify_hmac
 from .faults import FaultConfig, FaultInjector, FaultItem, parse_fault_spec
-from .models import DEFAULT_CUSTOMER_ID, DEFAULT_CUSTOMER_SECRET, SettingKey, SettingsStore
-from .responses import MAX_BODY_BYTES, validate_patch_body
+from .models import (
+    DEFAULT_CUSTOMER_ID,
+    DEFAULT_CUSTOMER_SECRET,
+    KINDS,
+    SettingKey,
+    SettingKind,
+    SettingsStore,
+)
+from .responses import MAX_BODY_BYTES, SNAPSHOT_APIS, SnapshotApi, validate_patch_body
 from .server import EmulatorServer
 from .state import EmulatorApp, EmulatorConfig
 
 __all__ = [
     "DEFAULT_CUSTOMER_ID",
     "DEFAULT_CUSTOMER_SECRET",
+    "KINDS",
     "MAX_BODY_BYTES",
+    "SNAPSHOT_APIS",
     "AdminRequest",
     "AuthResult",
     "Authenticator",
@@ -42,8 +53,10 @@ __all__ = [
     "FaultInjector",
     "FaultItem",
     "SettingKey",
+    "SettingKind",
     "SettingsStore",
     "SignedParts",
+    "SnapshotApi",
     "handle_admin",
     "is_loopback_host",
     "parse_fault_spec",

@@ -22,7 +22,7 @@ from typing import Callable, Mapping, NamedTuple, Optional, Tuple
 from urllib.parse import unquote
 
 from .faults import FaultConfig
-from .models import SettingKey
+from .models import LEGACY, SettingKey, SettingKind, parse_kind
 from .responses import Response, error_response, json_response
 from .state import EmulatorApp
 
@@ -137,12 +137,30 @@ def health(app: EmulatorApp, request: AdminRequest, params: Params) -> Response:
 
 
 def get_setting(app: EmulatorApp, request: AdminRequest, params: Params) -> Response:
-    """``GET /settings/{appid}/{entry_point}/{region}``: the stored setting unredacted, 404 if never set."""
+    """``GET /settings/{appid}/{entry_point}/{region}``: the stored *legacy* setting unredacted, 404 if
+    never set. Legacy because that is what this route returned before the other kinds existed."""
+    return _stored(app, request, LEGACY, params)
+
+
+def get_setting_of_kind(app: EmulatorApp, request: AdminRequest, params: Params) -> Response:
+    """``GET /settings/{kind}/{appid}/{entry_point}/{region}``: the stored setting of that kind
+    (``legacy``, ``standard`` or ``custom``) unredacted; 404 if never set or the kind is unknown.
+
+    The kind is a path segment rather than a query parameter so every admin route stays a plain path
+    template; four segments cannot be mistaken for the three of the legacy route."""
     try:
-        key = SettingKey(*(unquote(p, errors="strict") for p in params))
+        kind = parse_kind(params[0])
+    except ValueError as exc:
+        return error_response(404, str(exc), request.request_id)
+    return _stored(app, request, kind, params[1:])
+
+
+def _stored(app: EmulatorApp, request: AdminRequest, kind: SettingKind, params: Params) -> Response:
+    try:
+        appid, entry_point, region = (unquote(p, errors="strict") for p in params)
     except UnicodeDecodeError:
         return error_response(400, "invalid percent-encoding", request.request_id)
-    stored = app.store.get(key)
+    stored = app.store.get(SettingKey(appid, entry_point, region, kind))
     if stored is None:
         return error_response(404, "never configured", request.request_id)
     return json_response(200, stored)
@@ -156,6 +174,7 @@ ROUTES: Tuple[Tuple[re.Pattern[str], Mapping[str, AdminHandler]], ...] = (
     (re.compile(r"/faults"), {"GET": get_faults, "POST": set_faults}),
     (re.compile(r"/health"), {"GET": health}),
     (re.compile(r"/settings/([^/]*)/([^/]*)/([^/]*)"), {"GET": get_setting}),
+    (re.compile(r"/settings/([^/]*)/([^/]*)/([^/]*)/([^/]*)"), {"GET": get_setting_of_kind}),
 )
 """Route template (relative to ``/_emulator``) -> method -> handler. The methods' order is the ``Allow``
 header's order."""

@@ -59,7 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="Local emulator of Agora's FLS snapshot-settings REST API (GET/PATCH"
-        " /v1/projects/{appid}/fls/entry_points/{entry_point}/settings/snapshot/regions/{region}).",
+        " /v1/projects/{appid}/fls/entry_points/{entry_point}/settings/snapshot/regions/{region},"
+        " and the current reference's .../settings/snapshot/standard/regions/{region} and"
+        " .../settings/snapshot/custom/regions/{region}; three independent settings).",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
     parser.add_argument(

@@ -1,8 +1,13 @@
 """The emulator's state: stored snapshot settings, the entry points that exist, and the request log.
 
 Like moto's ``models.py`` this module knows nothing about HTTP. It keeps exactly what the real service
-would keep (one snapshot setting per ``(appid, entry_point, region)``) plus what a test needs to look at
-(the log of received requests, with secrets already redacted).
+would keep (one snapshot setting per ``(kind, appid, entry_point, region)``) plus what a test needs to look
+at (the log of received requests, with secrets already redacted).
+
+The *kind* is which of the three snapshot paths a setting belongs to: ``legacy`` (the seed's
+``.../settings/snapshot/regions/{region}``), ``standard`` and ``custom`` (the current reference's
+``.../settings/snapshot/{standard|custom}/regions/{region}``). They are independent settings of one entry
+point, so each kind has its own table and a write to one never shows through another.
 
 Settings live in SQLite, in memory by default or in a file with ``--db``. SQLite is used even in memory so
 that both modes run the same code; one lock serialises every read-modify-write, so a PATCH merge is
@@ -17,7 +22,7 @@ import json
 import sqlite3
 import threading
 from collections import deque
-from typing import Any, Deque, Dict, Iterable, List, Mapping, NamedTuple, Optional
+from typing import Any, Deque, Dict, Iterable, List, Literal, Mapping, NamedTuple, Optional, Tuple
 
 from agora_pulumi.regions import DEFAULT_INTERVAL
 
@@ -35,12 +40,43 @@ bound; ``seq`` keeps counting, so a gap shows that entries were dropped."""
 JsonObject = Dict[str, Any]
 
 
+SettingKind = Literal["legacy", "standard", "custom"]
+
+KINDS: Tuple[SettingKind, ...] = ("legacy", "standard", "custom")
+"""The snapshot APIs the emulator serves; ``legacy`` first, as it is the default everywhere."""
+
+LEGACY: SettingKind = "legacy"
+
+
+def parse_kind(text: str) -> SettingKind:
+    """``text`` as a :data:`SettingKind`, or ``ValueError`` naming the valid kinds."""
+    if text not in KINDS:
+        raise ValueError(f"unknown settings kind {text!r}; expected one of {', '.join(KINDS)}")
+    return text
+
+
 class SettingKey(NamedTuple):
-    """Where a snapshot setting lives: the three path parameters of the API."""
+    """Where a snapshot setting lives: the three path parameters of the API, and which API (kind).
+
+    ``kind`` comes last and defaults to ``legacy`` so the seed's three-part keys keep meaning what they
+    always meant.
+    """
 
     appid: str
     entry_point: str
     region: str
+    kind: SettingKind = LEGACY
+
+
+_TABLES: Mapping[SettingKind, str] = {
+    "legacy": "snapshot_settings",
+    "standard": "snapshot_settings_standard",
+    "custom": "snapshot_settings_custom",
+}
+"""One table per kind. The legacy table keeps the name and schema of the databases written before kinds
+existed, so such a file opens with nothing to migrate, and an older emulator can still open a newer file
+(it sees its legacy settings and ignores the other tables). Table names come only from this mapping, never
+from a request."""
 
 
 def default_setting() -> JsonObject:
@@ -75,7 +111,7 @@ def canonical(setting: Mapping[str, Any]) -> JsonObject:
 class SettingsStore:
     """Snapshot settings keyed by :class:`SettingKey`, in SQLite (``:memory:`` unless a path is given).
 
-    One lock guards the single connection: the emulator's traffic is tiny, and a single writer makes the
+    Each kind lives in its own table (see :data:`_TABLES`). One lock guards the single connection: the emulator's traffic is tiny, and a single writer makes the
     merge in :meth:`merge` trivially atomic. File databases use the default rollback journal with
     ``synchronous=FULL`` so a commit is on disk before the HTTP response is sent.
     """
@@ -86,17 +122,20 @@ class SettingsStore:
         self._conn = sqlite3.connect(path or ":memory:", check_same_thread=False, isolation_level=None)
         with self._lock:
             self._conn.execute("PRAGMA synchronous=FULL")
-            self._conn.execute(
-                "CREATE TABLE IF NOT EXISTS snapshot_settings ("
-                " appid TEXT NOT NULL, entry_point TEXT NOT NULL, region TEXT NOT NULL,"
-                " setting TEXT NOT NULL, PRIMARY KEY (appid, entry_point, region))"
-            )
+            for table in _TABLES.values():
+                self._conn.execute(
+                    f"CREATE TABLE IF NOT EXISTS {table} ("  # noqa: S608 - a name from _TABLES only
+                    " appid TEXT NOT NULL, entry_point TEXT NOT NULL, region TEXT NOT NULL,"
+                    " setting TEXT NOT NULL, PRIMARY KEY (appid, entry_point, region))"
+                )
 
     def get(self, key: SettingKey) -> Optional[JsonObject]:
         """The stored setting, or ``None`` if this key was never configured."""
         with self._lock:
             row = self._conn.execute(
-                "SELECT setting FROM snapshot_settings WHERE appid=? AND entry_point=? AND region=?", key
+                f"SELECT setting FROM {_TABLES[key.kind]}"  # noqa: S608 - a name from _TABLES only
+                " WHERE appid=? AND entry_point=? AND region=?",
+                key[:3],
             ).fetchone()
         if row is None:
             return None
@@ -115,17 +154,20 @@ class SettingsStore:
             cur = self._conn.cursor()
             cur.execute("BEGIN IMMEDIATE")
             try:
+                table = _TABLES[key.kind]
                 row = cur.execute(
-                    "SELECT setting FROM snapshot_settings WHERE appid=? AND entry_point=? AND region=?", key
+                    f"SELECT setting FROM {table}"  # noqa: S608 - a name from _TABLES only
+                    " WHERE appid=? AND entry_point=? AND region=?",
+                    key[:3],
                 ).fetchone()
                 current: JsonObject = json.loads(row[0]) if row else default_setting()
                 for field, value in patch.items():
                     current[field] = copy.deepcopy(value)
                 merged = canonical(current)
                 cur.execute(
-                    "INSERT OR REPLACE INTO snapshot_settings (appid, entry_point, region, setting)"
-                    " VALUES (?, ?, ?, ?)",
-                    (*key, json.dumps(merged)),
+                    f"INSERT OR REPLACE INTO {table}"  # noqa: S608 - a name from _TABLES only
+                    " (appid, entry_point, region, setting) VALUES (?, ?, ?, ?)",
+                    (*key[:3], json.dumps(merged)),
                 )
                 cur.execute("COMMIT")
             except BaseException:
@@ -134,17 +176,28 @@ class SettingsStore:
         return merged
 
     def keys(self) -> List[SettingKey]:
-        """Every configured key, sorted (for debugging and tests)."""
+        """Every configured key of every kind, sorted (for debugging and tests)."""
+        keys: List[SettingKey] = []
         with self._lock:
-            rows = self._conn.execute(
-                "SELECT appid, entry_point, region FROM snapshot_settings ORDER BY 1, 2, 3"
-            ).fetchall()
-        return [SettingKey(*r) for r in rows]
+            for kind, table in _TABLES.items():
+                rows = self._conn.execute(
+                    f"SELECT appid, entry_point, region FROM {table}"  # noqa: S608 - a name from _TABLES only
+                ).fetchall()
+                keys.extend(SettingKey(r[0], r[1], r[2], kind) for r in rows)
+        return sorted(keys)
 
     def reset(self) -> None:
-        """Forget every setting (the admin reset), committed at once like any write."""
+        """Forget every setting of every kind (the admin reset), in one transaction like any write."""
         with self._lock:
-            self._conn.execute("DELETE FROM snapshot_settings")
+            cur = self._conn.cursor()
+            cur.execute("BEGIN IMMEDIATE")
+            try:
+                for table in _TABLES.values():
+                    cur.execute(f"DELETE FROM {table}")  # noqa: S608 - a name from _TABLES only
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
 
     def close(self) -> None:
         """Close the database; called on clean shutdown."""

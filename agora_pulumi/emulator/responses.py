@@ -4,41 +4,59 @@ Nothing here touches sockets, so every rule of the API doc can be read in one pl
 without a server. Handlers return a :class:`Response` ``(status, headers, body)``; :mod:`.server` writes
 it, adds ``X-Request-Id`` and logs it.
 
-Order of checks (the doc is silent; this is what an API gateway in front of a service does, and what
-makes every error deterministic):
+Three snapshot paths are served, each a :class:`SnapshotApi` with its own body rules and its own stored
+settings (see :data:`SNAPSHOT_APIS`):
+
+* ``legacy`` -- the seed doc's ``.../settings/snapshot/regions/{region}``: ``storageConfig`` with the seed's
+  vendors 0-5 (``SEED_CATALOG``);
+* ``standard`` -- the current reference's ``.../settings/snapshot/standard/regions/{region}``: no
+  ``storageConfig`` at all ("standard snapshot ... does not" use third-party storage);
+* ``custom`` -- ``.../settings/snapshot/custom/regions/{region}``: ``storageConfig`` with the current
+  reference's vendors 0-8 (``CURRENT_CATALOG``).
+
+Order of checks, the same on every path (the doc is silent; this is what an API gateway in front of a
+service does, and what makes every error deterministic):
 
 0. Framing, in :mod:`.server`, before anything else: a malformed request line or target -> 400, a body
    over 64 KiB or a bad ``Content-Length`` -> 400, chunked encoding -> 411, a stalled body -> 408.
 1. ``Authorization`` (Basic or HMAC, see :mod:`.auth`) -> 401 for anything under the API, even unknown
    paths, so an unauthenticated caller learns nothing about which paths exist.
-2. The path must match the settings template -> otherwise 404.
+2. The path must match one of the three settings templates -> otherwise 404.
 3. The method must be GET or PATCH -> otherwise 405 with ``Allow: GET, PATCH``.
 4. Path parameters: empty ``appid``/``entry_point`` or a ``region`` outside cn/ap/na/eu -> 400.
 5. The entry point must exist -> otherwise 404.
-6. PATCH body validation -> 400.
+6. PATCH body validation, by the path's rules -> 400.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Tuple
 from urllib.parse import unquote
 
 from agora_pulumi.regions import (
+    CURRENT_CATALOG,
     MAX_INTERVAL,
     MIN_INTERVAL,
     PUSH_REGIONS,
-    STORAGE_REGIONS,
-    VENDOR_NAMES,
-    VENDORS_WITHOUT_REGION,
-    Vendor,
-    describe_regions,
+    SEED_CATALOG,
+    StorageCatalog,
 )
 
 from .auth import INVALID_MESSAGE, Authenticator, AuthResult, SignedParts
-from .models import EntryPoints, JsonObject, SettingKey, SettingsStore, canonical, default_setting
+from .models import (
+    LEGACY,
+    EntryPoints,
+    JsonObject,
+    SettingKey,
+    SettingKind,
+    SettingsStore,
+    canonical,
+    default_setting,
+)
 
 MAX_BODY_BYTES = 64 * 1024
 """Largest request body accepted (64 KiB). A real settings body is ~300 bytes; anything near the limit is a
@@ -53,13 +71,39 @@ JSON_TYPE = "application/json"
 
 SETTINGS_PATH = re.compile(
     r"^/v1/projects/(?P<appid>[^/]*)/fls/entry_points/(?P<entry_point>[^/]*)"
-    r"/settings/snapshot/regions/(?P<region>[^/]*)$"
+    r"/settings/snapshot(?:/(?P<kind>standard|custom))?/regions/(?P<region>[^/]*)$"
 )
-"""The one resource of the API. Segments may be empty here so that ``/v1/projects//fls/...`` reaches the
-400 "appid is empty" rule of the doc instead of a 404."""
+"""The API's resources: the legacy path, or with ``standard``/``custom`` before ``regions``. Segments may be
+empty here so that ``/v1/projects//fls/...`` reaches the 400 "appid is empty" rule of the doc instead of a
+404. Any other word in the kind position (``legacy`` included) is an unknown path, 404."""
 
 TOP_LEVEL_FIELDS = ("enabled", "snapshotInterval", "storageConfig", "enableModeration")
+STANDARD_FIELDS = ("enabled", "snapshotInterval", "enableModeration")
 STORAGE_FIELDS = ("vendor", "region", "bucket", "accessKey", "secretKey")
+
+_PATH_KINDS: Mapping[Optional[str], SettingKind] = {None: LEGACY, "standard": "standard", "custom": "custom"}
+"""The kind segment of :data:`SETTINGS_PATH` (absent on the legacy path) -> the setting's kind."""
+
+
+@dataclass(frozen=True)
+class SnapshotApi:
+    """One snapshot path's body rules: its top-level fields and the catalog ``storageConfig`` is checked
+    against (``None``: the path takes no ``storageConfig``). ``table`` is how error messages name that
+    catalog's region table; empty for legacy, so the seed's messages read exactly as they always did."""
+
+    kind: SettingKind
+    fields: Tuple[str, ...]
+    catalog: Optional[StorageCatalog]
+    table: str = ""
+
+
+SNAPSHOT_APIS: Mapping[SettingKind, SnapshotApi] = {
+    "legacy": SnapshotApi("legacy", TOP_LEVEL_FIELDS, SEED_CATALOG),
+    "standard": SnapshotApi("standard", STANDARD_FIELDS, None),
+    "custom": SnapshotApi(
+        "custom", TOP_LEVEL_FIELDS, CURRENT_CATALOG, " in the current reference's custom-snapshot table"
+    ),
+}
 
 
 class Response(NamedTuple):
@@ -138,15 +182,22 @@ def _decode_segment(raw: str, name: str) -> str:
 
 
 def parse_settings_path(path: str) -> Optional[Tuple[str, str, str]]:
-    """The raw ``(appid, entry_point, region)`` segments if ``path`` is the settings resource, else ``None``."""
+    """The raw ``(appid, entry_point, region)`` segments if ``path`` is a settings resource, else ``None``."""
+    found = parse_settings_target(path)
+    return None if found is None else found[1]
+
+
+def parse_settings_target(path: str) -> Optional[Tuple[SettingKind, Tuple[str, str, str]]]:
+    """Which snapshot API ``path`` addresses and its raw ``(appid, entry_point, region)``, else ``None``."""
     match = SETTINGS_PATH.match(path)
     if match is None:
         return None
-    return match.group("appid"), match.group("entry_point"), match.group("region")
+    kind = _PATH_KINDS[match.group("kind")]
+    return kind, (match.group("appid"), match.group("entry_point"), match.group("region"))
 
 
-def settings_key(raw: Tuple[str, str, str]) -> SettingKey:
-    """Validate the three path parameters (400 on failure).
+def settings_key(raw: Tuple[str, str, str], kind: SettingKind = LEGACY) -> SettingKey:
+    """Validate the three path parameters (400 on failure); the same rules on every path.
 
     ``region`` is case-sensitive: the doc's values are lower case (``cn``), and ``CN`` is rejected rather
     than silently aliased, so a client that sends the wrong case finds out.
@@ -159,7 +210,7 @@ def settings_key(raw: Tuple[str, str, str]) -> SettingKey:
         region = raw[2]
     if region not in PUSH_REGIONS:
         raise ApiError(400, f"region {region!r} is illegal; expected one of {', '.join(PUSH_REGIONS)}")
-    return SettingKey(appid, entry_point, region)
+    return SettingKey(appid, entry_point, region, kind)
 
 
 # --------------------------------------------------------------------------------------------------- body
@@ -247,15 +298,18 @@ def _unknown(obj: Mapping[str, Any], allowed: Tuple[str, ...], where: str = "") 
         )
 
 
-def validate_storage_config(value: Any) -> JsonObject:
-    """``storageConfig`` per the doc's StorageConfig section.
+def validate_storage_config(
+    value: Any, catalog: StorageCatalog = SEED_CATALOG, table: str = ""
+) -> JsonObject:
+    """``storageConfig`` per the doc's StorageConfig section, against ``catalog``'s vendors and regions.
 
     Decisions where the doc is silent: ``vendor``, ``bucket``, ``accessKey`` and ``secretKey`` are required
     and the strings must be non-empty (a storage target without them cannot receive a file); ``region`` is
-    required for every vendor but Azure, and must be a code in that vendor's table (so S3 ``18``/``19``
-    are refused). For Azure the doc says region "does not take effect": it may be omitted or be any integer,
-    and is stored and echoed as given. ``null`` is not accepted: the API has no documented way to remove a
-    storage configuration.
+    required for every vendor that takes one, and must be a code in that vendor's table (so seed S3
+    ``18``/``19`` and current S3 ``17``/``23``/``26`` are refused). For a vendor without regions (Azure;
+    Google Cloud in the current catalog) the doc says region "does not take effect": it may be omitted or be
+    any integer, and is stored and echoed as given. ``null`` is not accepted: the API has no documented way
+    to remove a storage configuration. ``table`` is appended to the messages that cite the catalog.
     """
     where = "storageConfig."
     if not isinstance(value, dict):
@@ -264,32 +318,36 @@ def validate_storage_config(value: Any) -> JsonObject:
     for key in ("vendor", "bucket", "accessKey", "secretKey"):
         if key not in value:
             raise ApiError(400, f"'{where}{key}' is required")
-    vendor_code = _require_int(value, "vendor", where)
-    if vendor_code not in set(Vendor):
-        raise ApiError(400, f"'{where}vendor' must be one of 0-5, got {vendor_code}")
-    vendor = Vendor(vendor_code)
+    vendor = _require_int(value, "vendor", where)
+    if vendor not in catalog.vendor_names:
+        codes = sorted(catalog.vendor_names)
+        raise ApiError(400, f"'{where}vendor' must be one of {codes[0]}-{codes[-1]}{table}, got {vendor}")
+    name = catalog.vendor_names[vendor]
+    takes_region = vendor not in catalog.vendors_without_region
     if "region" in value:
         region = _require_int(value, "region", where)
-        if vendor not in VENDORS_WITHOUT_REGION and region not in STORAGE_REGIONS[vendor]:
+        if takes_region and region not in catalog.storage_regions[vendor]:
             raise ApiError(
                 400,
-                f"'{where}region' {region} is not a region of vendor {vendor_code} ({VENDOR_NAMES[vendor]});"
-                f" valid: {describe_regions(vendor)}",
+                f"'{where}region' {region} is not a region of vendor {vendor} ({name}){table};"
+                f" valid: {catalog.describe_regions(vendor)}",
             )
-    elif vendor not in VENDORS_WITHOUT_REGION:
-        raise ApiError(400, f"'{where}region' is required for vendor {vendor_code} ({VENDOR_NAMES[vendor]})")
+    elif takes_region:
+        raise ApiError(400, f"'{where}region' is required for vendor {vendor} ({name})")
     for key in ("bucket", "accessKey", "secretKey"):
         _require_string(value, key, where)
     return dict(value)
 
 
-def validate_patch_body(raw: bytes) -> JsonObject:
+def validate_patch_body(raw: bytes, api: SnapshotApi = SNAPSHOT_APIS[LEGACY]) -> JsonObject:
     """Parse and validate a PATCH body exactly per the doc's request-body table (400 on any violation).
 
     ``enabled`` is required; ``snapshotInterval`` is an integer in [5, 300]; ``enableModeration`` a boolean;
-    ``storageConfig`` see :func:`validate_storage_config`. Unknown fields and ``null`` values are refused.
-    The stored-region/push-region "same geography" advice of the doc is *not* enforced: the doc presents it
-    as a recommendation for upload performance, not as a request rule.
+    ``storageConfig`` see :func:`validate_storage_config`, checked against ``api``'s catalog; a path without
+    one (standard) refuses the field by name, before anything else in the body, since that is the mistake
+    worth explaining. Unknown fields and ``null`` values are refused. The stored-region/push-region "same
+    geography" advice of the doc is *not* enforced: the doc presents it as a recommendation for upload
+    performance, not as a request rule.
     """
     if len(raw) > MAX_BODY_BYTES:
         raise ApiError(400, f"request body exceeds {MAX_BODY_BYTES} bytes")
@@ -298,7 +356,13 @@ def validate_patch_body(raw: bytes) -> JsonObject:
     body = parse_json(raw)
     if not isinstance(body, dict):
         raise ApiError(400, f"request body must be a JSON object, got {json_type(body)}")
-    _unknown(body, TOP_LEVEL_FIELDS)
+    if api.catalog is None and "storageConfig" in body:
+        raise ApiError(
+            400,
+            f"'storageConfig' is not accepted here: {api.kind} snapshot does not take third-party storage;"
+            " use the custom snapshot path (.../settings/snapshot/custom/regions/{region})",
+        )
+    _unknown(body, api.fields)
     if "enabled" not in body:
         raise ApiError(400, "'enabled' is required")
     _require_bool(body, "enabled")
@@ -310,8 +374,8 @@ def validate_patch_body(raw: bytes) -> JsonObject:
             )
     if "enableModeration" in body:
         _require_bool(body, "enableModeration")
-    if "storageConfig" in body:
-        body["storageConfig"] = validate_storage_config(body["storageConfig"])
+    if "storageConfig" in body and api.catalog is not None:
+        body["storageConfig"] = validate_storage_config(body["storageConfig"], api.catalog, api.table)
     return body
 
 
@@ -319,7 +383,8 @@ def validate_patch_body(raw: bytes) -> JsonObject:
 
 
 class SnapshotSettingsApi:
-    """The two documented operations over a :class:`SettingsStore`, behind an :class:`Authenticator`."""
+    """The two documented operations (GET, PATCH) of each snapshot path over a :class:`SettingsStore`,
+    behind an :class:`Authenticator`. The path decides the rules and which stored setting is addressed."""
 
     def __init__(self, store: SettingsStore, entry_points: EntryPoints, authenticator: Authenticator) -> None:
         self.store = store
@@ -340,17 +405,18 @@ class SnapshotSettingsApi:
     def _handle(self, method: str, path: str, auth: AuthResult, body: bytes) -> Response:
         if auth.state != "ok":
             raise ApiError(401, auth.reason or INVALID_MESSAGE, self.authenticator.challenges())
-        raw = parse_settings_path(path)
-        if raw is None:
+        target = parse_settings_target(path)
+        if target is None:
             raise ApiError(404, f"no such resource: {path}")
         if method not in ALLOWED_METHODS:
             raise ApiError(405, f"method {method} is not allowed", (("Allow", ALLOW_HEADER),))
-        key = settings_key(raw)
+        kind, raw = target
+        key = settings_key(raw, kind)
         if not self.entry_points.exists(key.appid, key.entry_point):
             raise ApiError(404, f"entry point {key.entry_point!r} does not exist in project {key.appid!r}")
         if method == "GET":
             stored = self.store.get(key)
             return json_response(200, stored if stored is not None else canonical(default_setting()))
-        patch = validate_patch_body(body)
+        patch = validate_patch_body(body, SNAPSHOT_APIS[kind])
         self.store.merge(key, patch)
         return empty_response(200)

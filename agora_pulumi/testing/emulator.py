@@ -212,9 +212,14 @@ class EmulatorHandle:
         config: Dict[str, Any] = self._ok("GET", "/faults")
         return config
 
-    def stored(self, appid: str, entry_point: str, region: str) -> Optional[Dict[str, Any]]:
-        """The stored setting, unredacted, or ``None`` if this key was never configured."""
-        path = "/settings/" + "/".join(quote(p, safe="") for p in (appid, entry_point, region))
+    def stored(
+        self, appid: str, entry_point: str, region: str, kind: str = "legacy"
+    ) -> Optional[Dict[str, Any]]:
+        """The stored setting of ``kind`` (``legacy``, ``standard`` or ``custom``), unredacted, or ``None``
+        if this key was never configured. Legacy reads the original three-segment admin route, so a handle
+        keeps working against an emulator that predates the kinds."""
+        parts = (appid, entry_point, region) if kind == "legacy" else (kind, appid, entry_point, region)
+        path = "/settings/" + "/".join(quote(p, safe="") for p in parts)
         status, parsed = self.admin("GET", path)
         if status == 404:
             return None

@@ -32,9 +32,16 @@ DOC_EXAMPLE: Dict[str, Any] = {
 }
 
 
-def settings_path(appid: str = APP, entry_point: str = ENTRY, region: str = "cn") -> str:
-    """The API path, with the segments inserted verbatim (callers percent-encode if they mean to)."""
-    return f"/v1/projects/{appid}/fls/entry_points/{entry_point}/settings/snapshot/regions/{region}"
+KINDS = ("legacy", "standard", "custom")
+
+
+def settings_path(
+    appid: str = APP, entry_point: str = ENTRY, region: str = "cn", kind: str = "legacy"
+) -> str:
+    """The API path of a snapshot kind (``legacy``: the seed's path), with the segments inserted verbatim
+    (callers percent-encode if they mean to)."""
+    middle = "" if kind == "legacy" else f"/{kind}"
+    return f"/v1/projects/{appid}/fls/entry_points/{entry_point}/settings/snapshot{middle}/regions/{region}"
 
 
 def basic(user: str, password: str) -> str:
