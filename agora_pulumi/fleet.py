@@ -83,7 +83,7 @@ from .rules import got, got_opaque
 DEFAULT_NAMESPACE = "agora-snapshots"
 """The project name in ``Pulumi.yaml``, hence the namespace ``pulumi.Config()`` reads by default."""
 
-CONFIG_KEYS: tuple[str, ...] = ("storageProfiles", "defaults", "entryPoints")
+CONFIG_KEYS: tuple[str, ...] = ("storageProfiles", "defaults", "entryPoints", "grouping")
 """The config keys the program reads, in the order their problems are reported."""
 
 SETTING_FIELDS: tuple[str, ...] = ("enabled", "snapshotInterval", "enableModeration", "storage", "api")
@@ -202,6 +202,11 @@ class Fleet:
 
     settings: tuple[SettingSpec, ...]
     profiles: Mapping[str, StorageProfile]
+    grouping: str = "setting"
+    """``setting``: one resource per setting; ``app``: one ``SnapshotSettingSet`` per App ID."""
+
+
+GROUPINGS: tuple[str, ...] = ("setting", "app")
 
 
 # --- small helpers ----------------------------------------------------------------------------------------
@@ -582,12 +587,18 @@ def parse_fleet(
     entry_points: Any = None,
     *,
     namespace: str = DEFAULT_NAMESPACE,
+    grouping: Any = None,
 ) -> Fleet:
     """Validate and resolve the three config values (already JSON-decoded) into a :class:`Fleet`.
 
     ``None`` means "not set". Raises :class:`FleetConfigError` with every problem found.
     """
     problems = _Problems()
+    if grouping is not None and grouping not in GROUPINGS:
+        problems.add(
+            "grouping",
+            f"must be setting (one resource per setting) or app (one SnapshotSettingSet per App ID), {got(grouping)}",
+        )
     profiles = _profiles(storage_profiles, problems)
     dflt = _defaults(defaults, profiles, problems)
 
@@ -662,7 +673,7 @@ def parse_fleet(
     if problems.items:
         raise FleetConfigError(problems.items, namespace)
     valid_profiles = {name: p for name, p in profiles.items() if p is not None}
-    return Fleet(settings=tuple(specs), profiles=valid_profiles)
+    return Fleet(settings=tuple(specs), profiles=valid_profiles, grouping=str(grouping or "setting"))
 
 
 def _api_mismatch(profile: StorageProfile, kind: SettingKind, api_path: str) -> Optional[str]:

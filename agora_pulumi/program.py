@@ -13,7 +13,7 @@ preview never shows a half-applied fleet.
 
 from __future__ import annotations
 
-from typing import Any, Optional, Union
+from typing import Any, Mapping, Optional, Union
 
 import pulumi
 
@@ -29,8 +29,10 @@ from .fleet import (
 from .kinds import CUSTOM, LEGACY, STANDARD
 from .resource import (
     CustomSnapshotSetting,
+    SettingSetMember,
     SnapshotSetting,
     SnapshotSettingArgs,
+    SnapshotSettingSet,
     StandardSnapshotSetting,
     StandardSnapshotSettingArgs,
     StorageConfigArgs,
@@ -55,6 +57,7 @@ def read_fleet(config: Optional[pulumi.Config] = None) -> Fleet:
             storage_profiles=raw["storageProfiles"],
             entry_points=raw["entryPoints"],
             namespace=cfg.name,
+            grouping=raw["grouping"],
         )
     except FleetConfigError as err:
         # `from None`: the chained FleetConfigError would only repeat the same text.
@@ -105,24 +108,65 @@ def register(spec: SettingSpec, opts: Optional[pulumi.ResourceOptions] = None) -
     return cls(spec.resource_name, setting_args(spec), opts=opts)
 
 
-def register_fleet(fleet: Fleet, opts: Optional[pulumi.ResourceOptions] = None) -> dict[str, SettingResource]:
-    """Register one resource per resolved setting, keyed by :attr:`SettingSpec.output_key`."""
+def register_fleet(
+    fleet: Fleet, opts: Optional[pulumi.ResourceOptions] = None
+) -> dict[str, Union[SettingResource, SnapshotSettingSet]]:
+    """Register the fleet: with ``grouping: setting`` one resource per setting, keyed by
+    :attr:`SettingSpec.output_key`; with ``grouping: app`` one ``SnapshotSettingSet`` per App ID, keyed (and
+    named) by the App ID."""
+    if fleet.grouping == "app":
+        by_app: dict[str, list[SettingSpec]] = {}
+        for spec in fleet.settings:
+            by_app.setdefault(spec.app_id, []).append(spec)
+        return {app_id: SnapshotSettingSet(app_id, [set_member(s) for s in specs], opts) for app_id, specs in by_app.items()}
     return {spec.output_key: register(spec, opts) for spec in fleet.settings}
 
 
-def fleet_outputs(settings: dict[str, SettingResource]) -> dict[str, Any]:
+def set_member(spec: SettingSpec) -> SettingSetMember:
+    """One setting of a ``SnapshotSettingSet``, with the same inputs its single resource would get."""
+    args = setting_args(spec)
+    return SettingSetMember(
+        app_id=spec.app_id,
+        entry_point=spec.entry_point,
+        region=spec.region,
+        enabled=spec.enabled,
+        snapshot_interval=spec.snapshot_interval,
+        enable_moderation=spec.enable_moderation,
+        storage_config=args.storage_config if spec.kind is not STANDARD else None,
+        api=spec.kind.name,
+    )
+
+
+def fleet_outputs(settings: Mapping[str, Union[SettingResource, SnapshotSettingSet]]) -> dict[str, Any]:
     """The stack outputs: managed ids and, per id, ``enabled``/``snapshotInterval``.
 
     Built from a fixed list of non-secret properties rather than the resource's full outputs, so storage
     keys (and the bucket layout) can never reach ``pulumi stack output``, even by a later refactoring.
     Values come from the resources' outputs, so they show what the provider actually applied.
     """
+    singles = {key: r for key, r in settings.items() if not isinstance(r, SnapshotSettingSet)}
+    sets = [r for r in settings.values() if isinstance(r, SnapshotSettingSet)]
+    ids: list[Any] = [_output_id(resource) for resource in singles.values()]
+    values: dict[str, Any] = {
+        key: {"enabled": resource.enabled, "snapshotInterval": resource.snapshot_interval}
+        for key, resource in singles.items()
+    }
+    if not sets:
+        return {"settingIds": ids, "settings": values}
+    # A set's `settings` output holds its members' keys (secret), which makes anything computed from it
+    # secret: project the two public fields first, then drop the secrecy of what holds no key any more.
+    public = pulumi.Output.unsecret(
+        pulumi.Output.all(*(s.settings for s in sets)).apply(
+            lambda groups: {
+                key: {"enabled": m["enabled"], "snapshotInterval": m["snapshotInterval"]}
+                for group in groups
+                for key, m in group.items()
+            }
+        )
+    )
     return {
-        "settingIds": [_output_id(resource) for resource in settings.values()],
-        "settings": {
-            setting_id: {"enabled": resource.enabled, "snapshotInterval": resource.snapshot_interval}
-            for setting_id, resource in settings.items()
-        },
+        "settingIds": pulumi.Output.all(ids, public).apply(lambda v: [*v[0], *v[1]]),
+        "settings": pulumi.Output.all(values, public).apply(lambda v: {**v[0], **v[1]}),
     }
 
 
@@ -132,7 +176,7 @@ def _output_id(resource: SettingResource) -> pulumi.Output[str]:
     return resource.id if kind is LEGACY else pulumi.Output.concat(f"{kind.name}:", resource.id)
 
 
-def main() -> dict[str, SettingResource]:
+def main() -> dict[str, Union[SettingResource, SnapshotSettingSet]]:
     """Run the program: validate all config, then register and export. Returns the resources by id."""
     fleet = read_fleet()
     settings = register_fleet(fleet)

@@ -52,7 +52,12 @@ from .names import PROVIDER_KEY
 
 
 class SnapshotSettingError(AgoraError):
-    """An operation on one setting failed; the message names the setting and what to do."""
+    """An operation on one setting failed; the message names the setting and what to do. ``status`` is
+    Agora's HTTP status when there was one."""
+
+    def __init__(self, message: str, status: Optional[int] = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def _is_unknown(value: Any) -> bool:
@@ -202,7 +207,7 @@ def write_setting(client: AgoraClient, kind: SettingKind, props: Mapping[str, An
     try:
         client.patch_setting(setting.identity, setting.to_body(), kind)
     except AgoraError as exc:
-        raise SnapshotSettingError(f"{doing} {kind.label} {setting.id} failed. {exc}") from None
+        raise SnapshotSettingError(f"{doing} {kind.label} {setting.id} failed. {exc}", _status(exc)) from None
     _claim((kind.name, setting.id))
     return setting
 
@@ -216,7 +221,7 @@ def read_setting(
     except NotFoundError:
         return None
     except AgoraError as exc:
-        raise SnapshotSettingError(f"Reading {kind.label} {identity} failed. {exc}") from None
+        raise SnapshotSettingError(f"Reading {kind.label} {identity} failed. {exc}", _status(exc)) from None
     try:
         state = state_from_response(identity, body, previous, kind)
     except InvalidResponseBody as exc:
@@ -251,8 +256,13 @@ def disable_setting(client: AgoraClient, kind: SettingKind, identity: SettingIde
         return  # the entry point is gone, and with it the setting
     except AgoraError as exc:
         raise SnapshotSettingError(
-            f"Deleting (disabling) {kind.label} {identity} failed; it is still in the stack. {exc}"
+            f"Deleting (disabling) {kind.label} {identity} failed; it is still in the stack. {exc}", _status(exc)
         ) from None
+
+
+def _status(error: AgoraError) -> Optional[int]:
+    status = getattr(error, "status", None)
+    return status if isinstance(status, int) else None
 
 
 class StandardSnapshotSettingProvider(SnapshotSettingProvider):

@@ -122,7 +122,9 @@ def test_update_patches_only_changed_added_and_removed_members(sets: ProviderSer
     news = checked(sets, {"settings": changed}, olds=plain(outs))
     diff = sets.diff(SET_ID, plain(outs), news)
     assert diff.changes == 2 and list(diff.replaces) == []  # DIFF_SOME, never a replace
-    outs2 = sets.update(SET_ID, plain(outs), news)
+    with ProviderServer(env=clean_env(), provider=provider_blob("set"), type_token=SET_TYPE) as later:
+        later.configure(stack_config(emu.url))  # the next `pulumi up`: a new provider process
+        outs2 = later.update(SET_ID, plain(outs), news)
     assert patches(emu) == Counter({
         "ep03/settings/snapshot/regions/cn": 1, "ep05/settings/snapshot/regions/cn": 1,
         "ep07/settings/snapshot/regions/cn": 1, "new/settings/snapshot/regions/cn": 1,

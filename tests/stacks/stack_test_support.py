@@ -83,6 +83,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
         self.registered.append(args)
         inputs = args.inputs
         state = {k: v for k, v in inputs.items() if k != "__provider"}
+        if "settings" in inputs:  # a SnapshotSettingSet: the provider's id is set:<appIds>
+            return f"set:{args.name}", state
         return f"{inputs['appId']}/{inputs['entryPoint']}/{inputs['region']}", state
 
     def call(
@@ -132,6 +134,7 @@ def run_program(flat: dict[str, str], secret_keys: list[str], stack: str = "dev"
                 enabled=resource.enabled.is_secret(),
             )
             for name, resource in settings.items()
+            if hasattr(resource, "enabled")  # a SnapshotSettingSet's secrecy is checked on its inputs
         }
         return pulumi.Output.all(outputs=exported, flags=flags).apply(
             lambda v: (run.outputs.update(v["outputs"]), run.secret_flags.update(v["flags"]))
