@@ -10,6 +10,7 @@ per (kind, appId, entryPoint, region), since the seed, standard and custom paths
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -334,3 +335,15 @@ def test_organisation_rules_on_standard_and_custom(analyzer: Analyzer) -> None:
         expect(pack, VENDORS, "mandatory", "storageConfig.vendor 4 (Kingsoft Cloud KS3) is not allowed by this "
                "organisation; allowed vendors: 1 (Amazon S3), 2 (Aliyun OSS).", kind=LEGACY)
     ]
+
+
+def test_readme_policy_table_lists_the_types_each_policy_covers() -> None:
+    """The README's table is what users read to know which resources a policy judges; keep it true."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    letters = {"L": "SnapshotSetting", "S": "StandardSnapshotSetting", "C": "CustomSnapshotSetting"}
+    table: dict[str, list[str]] = {}
+    for line in readme.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 4 and cells[0].startswith("`agora-"):
+            table[cells[0].strip("`")] = [letters[letter.strip()] for letter in cells[2].split(",")]
+    assert table == {name: [kind.resource for kind in kinds] for name, kinds in policies.COVERAGE.items()}
