@@ -1,4 +1,5 @@
-"""The ``agora-fls-snapshot`` CrossGuard policy pack for ``agora_pulumi.SnapshotSetting``.
+"""The ``agora-fls-snapshot`` CrossGuard policy pack for the Agora FLS snapshot settings
+(``SnapshotSetting``, ``StandardSnapshotSetting``, ``CustomSnapshotSetting``).
 
 From a checkout, run it with ``pulumi preview --policy-pack agora_pulumi/policy``; from an infra repository
 that installed the package, write a pack with ``python -m agora_pulumi policy new ./policy``

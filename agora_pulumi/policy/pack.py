@@ -16,7 +16,10 @@ import pulumi_policy
 from agora_pulumi.policy.policies import ALL_POLICIES
 
 PACK_NAME: Final = "agora-fls-snapshot"
-PACK_DESCRIPTION: Final = "Guardrails for Agora FLS snapshot-capturing settings (agora_pulumi.SnapshotSetting)."
+PACK_DESCRIPTION: Final = (
+    "Guardrails for Agora FLS snapshot settings "
+    "(agora_pulumi SnapshotSetting, StandardSnapshotSetting, CustomSnapshotSetting)."
+)
 
 
 def serve() -> None:

@@ -1,20 +1,28 @@
-"""CrossGuard policies for ``SnapshotSetting`` (Agora FLS snapshot capturing), importable by any pack.
+"""CrossGuard policies for Agora FLS snapshot settings, importable by any pack.
+
+Three resource types are covered, each by the policies that concern it (:data:`COVERAGE` lists which):
+``SnapshotSetting`` (the seed path, storage vendors 0-5), ``CustomSnapshotSetting`` (the current custom path,
+storage vendors 0-8) and ``StandardSnapshotSetting`` (the current standard path, no storage). The type token
+of a resource picks its :class:`agora_pulumi.kinds.SettingKind`, and with it the storage catalog that vendor
+names, regions and geography are read from: a custom setting's Huawei region 6 is looked up in the current
+tables, never in the seed's.
 
 The pack in this directory (``__main__.py``) only bundles these objects; another pack can import the ones it
 wants from :data:`ALL_POLICIES` or by name. Nothing here imports ``agora_pulumi.resource``, ``.provider`` or
 ``.client``: a policy pack runs in the engine's analyzer process, must not execute (or even unpickle) the
-provider, and must keep working while the provider module is rewritten. The type token and
-the secret field names come from :mod:`agora_pulumi.names` (which imports nothing), the tables from
-:mod:`agora_pulumi.regions` and the integer coercion from the pure :mod:`agora_pulumi.model`.
+provider, and must keep working while the provider module is rewritten. The type tokens come from
+:mod:`agora_pulumi.kinds` (pure data), the secret field names from :mod:`agora_pulumi.names` (which imports
+nothing), the tables from :mod:`agora_pulumi.regions` and the integer coercion from the pure
+:mod:`agora_pulumi.rules`.
 
 What a policy can see, and why the checks look the way they do:
 
 * The engine marshals inputs to ``Analyze``/``AnalyzeStack`` with secrets kept, but ``pulumi_policy``
   deserializes them *without* its secret proxy, so every secret arrives as plaintext and nothing says it
   was secret (pulumi-policy#241). The one signal that survives is the resource option list
-  ``opts.additional_secret_outputs``, which the engine forwards verbatim. ``SnapshotSetting`` always lists
-  ``storageConfig`` there and wraps both keys in ``Output.secret``, so a missing entry means the setting was
-  registered some other way (a hand-written dynamic resource, another SDK, a transformation that rebuilt the
+  ``opts.additional_secret_outputs``, which the engine forwards verbatim. ``SnapshotSetting`` and
+  ``CustomSnapshotSetting`` always list ``storageConfig`` there and wrap both keys in ``Output.secret``, so
+  a missing entry means the setting was registered some other way (a hand-written dynamic resource, another SDK, a transformation that rebuilt the
   options) and the keys' secrecy can no longer be verified: plain strings registered that way are stored in
   plaintext in both the state's inputs and outputs. (Had the inputs been wrapped, the engine would re-mark
   the dynamic provider's outputs secret on its own, but no policy can tell which case it is looking at.)
@@ -62,11 +70,17 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UnknownValueError
 
 from agora_pulumi import regions
+from agora_pulumi.kinds import BY_TYPE_TOKEN, CUSTOM, KINDS, LEGACY, STANDARD, SettingKind
 from agora_pulumi.names import SECRET_STORAGE_FIELDS, TYPE_TOKEN
+from agora_pulumi.regions import StorageCatalog
 from agora_pulumi.rules import as_int
 
 SNAPSHOT_SETTING_TYPE: Final = TYPE_TOKEN
 """The engine type of ``agora_pulumi.SnapshotSetting`` (a dynamic resource, module ``agora``)."""
+
+SETTING_TYPES: Final = tuple(kind.type_token for kind in KINDS.values())
+"""The engine types of all three settings: ``SnapshotSetting``, ``StandardSnapshotSetting``,
+``CustomSnapshotSetting``."""
 
 STORAGE_CONFIG: Final = "storageConfig"
 _PROTECTED_KEY_PATHS: Final = frozenset((STORAGE_CONFIG, field) for field in SECRET_STORAGE_FIELDS)
@@ -173,26 +187,29 @@ def _dotted(path: Path) -> str:
     return ".".join(path)
 
 
-def _is_setting(args: Union[ResourceValidationArgs, PolicyResource]) -> bool:
-    return args.resource_type == SNAPSHOT_SETTING_TYPE
+def _kind(args: Union[ResourceValidationArgs, PolicyResource]) -> Optional[SettingKind]:
+    """The setting kind of a resource by its type token; ``None`` for every other resource type."""
+    return BY_TYPE_TOKEN.get(args.resource_type)
+
+
+def _catalog(args: Union[ResourceValidationArgs, PolicyResource]) -> Optional[StorageCatalog]:
+    """The storage catalog of a setting that takes ``storageConfig``; ``None`` for any other resource."""
+    kind = _kind(args)
+    return kind.catalog if kind is not None else None
 
 
 def _report(report_violation: ReportViolation, message: str, urn: Optional[str] = None) -> None:
     report_violation(message, urn)
 
 
-def _vendor(code: Optional[int]) -> Optional[regions.Vendor]:
-    if code is None:
-        return None
-    try:
-        return regions.Vendor(code)
-    except ValueError:
-        return None
+def _vendor(code: Optional[int], catalog: StorageCatalog) -> Optional[int]:
+    """``code`` if it is one of the catalog's vendors (invalid codes are the provider's check to name)."""
+    return code if code is not None and code in catalog.vendor_names else None
 
 
-def _describe_storage_region(vendor: regions.Vendor, code: int) -> str:
-    row = regions.STORAGE_REGIONS[vendor][code]
-    return f"{code} ({row.name}) of {regions.VENDOR_NAMES[vendor]}"
+def _describe_storage_region(catalog: StorageCatalog, vendor: int, code: int) -> str:
+    row = catalog.storage_regions[vendor][code]
+    return f"{code} ({row.name}) of {catalog.vendor_names[vendor]}"
 
 
 def _push_region_label(push: str) -> str:
@@ -225,10 +242,13 @@ def validate_storage_keys_secret(args: ResourceValidationArgs, report_violation:
     secret markers are gone by the time a policy runs, nothing shows that the keys are still secret), or a
     key-like field sits anywhere other than ``storageConfig.accessKey``/``secretKey``, the only two values
     ``SnapshotSetting`` wraps with ``Output.secret`` (unrecognised ``storage_config`` keys are passed
-    through untouched so that the provider can name them).
+    through untouched so that the provider can name them). Applies to the settings that take storage
+    (``SnapshotSetting``, ``CustomSnapshotSetting``); messages name the resource class to use.
     """
-    if not _is_setting(args):
+    kind = _kind(args)
+    if kind is None or not kind.takes_storage:
         return
+    resource = kind.resource
     with _reading() as reads:
         props = args.props
         if STORAGE_CONFIG in _keys(props) and reads.get(props, STORAGE_CONFIG) is not MISSING:
@@ -237,7 +257,7 @@ def validate_storage_keys_secret(args: ResourceValidationArgs, report_violation:
                     report_violation,
                     "storageConfig is not in the resource's additionalSecretOutputs, the only sign of "
                     "secrecy a policy can check, so the storage keys may be stored in plaintext in the "
-                    "stack's state. Create the setting with agora_pulumi.SnapshotSetting, which always adds "
+                    f"stack's state. Create the setting with agora_pulumi.{resource}, which always adds "
                     "it and wraps the keys in Output.secret, and make sure no transformation rebuilds its "
                     "options without it.",
                 )
@@ -248,7 +268,7 @@ def validate_storage_keys_secret(args: ResourceValidationArgs, report_violation:
             if path not in _PROTECTED_KEY_PATHS and looks_like_storage_key_name(path[-1]):
                 _report(
                     report_violation,
-                    f"{_dotted(path)} looks like a storage credential, but SnapshotSetting only makes "
+                    f"{_dotted(path)} looks like a storage credential, but {resource} only makes "
                     "storageConfig.accessKey and storageConfig.secretKey secret, so this value may be stored "
                     "in plaintext in the stack's state. Pass the key as storage_config access_key/secret_key.",
                 )
@@ -256,7 +276,7 @@ def validate_storage_keys_secret(args: ResourceValidationArgs, report_violation:
 
 storage_keys_secret = ResourceValidationPolicy(
     name="agora-storage-keys-secret",
-    description="Storage keys of a SnapshotSetting must be stored as Pulumi secrets.",
+    description="Storage keys of a SnapshotSetting or CustomSnapshotSetting must be stored as Pulumi secrets.",
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=validate_storage_keys_secret,
 )
@@ -294,14 +314,20 @@ def validate_storage_keys_not_placeholder(args: ResourceValidationArgs, report_v
     (silently, from the program's point of view); a pair whose halves are equal is a paste error; and a key
     that appears in ``bucket`` is in plaintext in the state and every preview, since ``bucket`` is not
     secret. Values are never echoed: a policy message ends up in CI logs and in Pulumi Cloud.
+
+    The ``appId`` check applies to all three settings; the storage checks to those that take storage (a
+    ``StandardSnapshotSetting`` has none, and the provider rejects one that is given any).
     """
-    if not _is_setting(args):
+    kind = _kind(args)
+    if kind is None:
         return
     with _reading() as reads:
         props = args.props
         app_id = reads.get(props, "appId")
         if isinstance(app_id, str) and is_doc_placeholder(app_id):
             _report(report_violation, f"appId {app_id!r} is the API doc's placeholder; use the project's App ID.")
+        if not kind.takes_storage:
+            return
         storage = reads.get(props, STORAGE_CONFIG)
         if not isinstance(storage, Mapping):
             return  # absent, unknown (reported by finish), or malformed (the provider's check names it)
@@ -402,8 +428,9 @@ def validate_no_agora_credentials(args: ResourceValidationArgs, report_violation
     Why: the provider authenticates with ``agora:customerId``/``agora:customerSecret`` from provider config,
     where Pulumi stores them encrypted and never diffs them per resource. A copy in resource inputs is
     written to state for every setting (in plaintext unless wrapped) and outlives rotating the secret.
+    Applies to all three settings.
     """
-    if not _is_setting(args):
+    if _kind(args) is None:
         return
     with _reading() as reads:
         for path, value in _walk(reads, args.props):
@@ -438,32 +465,37 @@ no_agora_credentials = ResourceValidationPolicy(
 
 
 def validate_one_owner_per_setting(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    """Flag two or more SnapshotSettings that address the same appId/entryPoint/region.
+    """Flag two or more settings of one kind that address the same appId/entryPoint/region.
 
-    Why: Agora has one snapshot setting per entry point and push region. Two resources for it overwrite each
-    other on every update (each sees the other's values as drift), and because deleting a SnapshotSetting
-    disables capturing, removing either one switches it off for both. The region is case-normalised because
-    Agora's path treats ``CN`` and ``cn`` as the same region.
+    Why: Agora has one snapshot setting per API path, entry point and push region. Two resources for it
+    overwrite each other on every update (each sees the other's values as drift), and because deleting a
+    setting disables capturing, removing either one switches it off for both. The key is (kind, appId,
+    entryPoint, region): the seed path, the standard path and the custom path are separate settings at
+    Agora, so a ``SnapshotSetting`` and a ``CustomSnapshotSetting`` for one entry point and region do not
+    overwrite each other, while two ``CustomSnapshotSetting`` resources do. The region is case-normalised
+    because Agora's path treats ``CN`` and ``cn`` as the same region.
     """
     with _reading() as reads:
-        groups: dict[tuple[str, str, str], list[PolicyResource]] = {}
+        groups: dict[tuple[str, str, str, str], list[PolicyResource]] = {}
         for resource in args.resources:
-            if not _is_setting(resource):
+            kind = _kind(resource)
+            if kind is None:
                 continue
             parts = [reads.get(resource.props, key) for key in ("appId", "entryPoint", "region")]
             if not all(isinstance(part, str) for part in parts):
                 continue  # unknown (reported at the end) or malformed (the provider rejects it)
             app_id, entry_point, region = parts
-            groups.setdefault((app_id, entry_point, region.lower()), []).append(resource)
-        for (app_id, entry_point, region), members in sorted(groups.items()):
+            groups.setdefault((kind.name, app_id, entry_point, region.lower()), []).append(resource)
+        for (kind_name, app_id, entry_point, region), members in sorted(groups.items()):
             if len(members) < 2:
                 continue
             members.sort(key=lambda r: r.urn)
+            label = KINDS[kind_name].label
             for member in members:
                 others = ", ".join(other.name for other in members if other is not member)
                 _report(
                     report_violation,
-                    f"{member.name} manages the same snapshot setting as {others}: appId {app_id!r}, "
+                    f"{member.name} manages the same {label} as {others}: appId {app_id!r}, "
                     f"entryPoint {entry_point!r}, region {region!r}. They overwrite each other on every "
                     "update, and deleting either disables snapshot capturing for both. Keep one resource; "
                     "to rename it, use opts=ResourceOptions(aliases=[...]) instead of declaring a second.",
@@ -473,7 +505,8 @@ def validate_one_owner_per_setting(args: StackValidationArgs, report_violation: 
 
 one_owner_per_setting = StackValidationPolicy(
     name="agora-one-owner-per-setting",
-    description="Each appId/entryPoint/region snapshot setting must be managed by exactly one resource.",
+    description="Each appId/entryPoint/region snapshot setting (per API path: seed, standard, custom) must be "
+    "managed by exactly one resource.",
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=validate_one_owner_per_setting,
 )
@@ -484,40 +517,45 @@ one_owner_per_setting = StackValidationPolicy(
 # --------------------------------------------------------------------------------------------------------
 
 
-def _regions_in(vendor: regions.Vendor, push: str) -> str:
-    rows = [r for r in regions.STORAGE_REGIONS[vendor].values() if r.geography == push]
+def _regions_in(catalog: StorageCatalog, vendor: int, push: str) -> str:
+    name = catalog.vendor_names[vendor]
+    rows = [r for r in catalog.storage_regions[vendor].values() if r.geography == push]
     if not rows:
-        return f"{regions.VENDOR_NAMES[vendor]} has no region in {push}; use another vendor."
+        return f"{name} has no region in {push}; use another vendor."
     listed = ", ".join(f"{r.code} ({r.name})" for r in rows)
-    return f"{regions.VENDOR_NAMES[vendor]} regions in {push}: {listed}."
+    return f"{name} regions in {push}: {listed}."
 
 
 def validate_storage_in_push_region(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """Flag storage whose region is not in the push region's geography.
 
     Why: Agora's doc asks that the storage region be "in the same region" as the push domain, for upload
-    success rate and latency. Azure takes no region and is skipped. Storage regions that lie in none of the
-    four push regions (S3 SA_EAST_1, ME_SOUTH_1) can never comply, and the message says so rather than
-    naming a mismatch. Invalid codes are left to the provider's check, which names the allowed values.
+    success rate and latency. Azure (and, on the custom path, Google Cloud) takes no region and is skipped.
+    Storage regions that lie in none of the four push regions (S3 SA_EAST_1, ME_SOUTH_1, Huawei's African
+    and South American regions) can never comply, and the message says so rather than naming a mismatch.
+    Invalid codes are left to the provider's check, which names the allowed values. Vendor and region are
+    read from the resource's own catalog: the seed tables for ``SnapshotSetting``, the current ones for
+    ``CustomSnapshotSetting``.
     """
-    if not _is_setting(args):
+    catalog = _catalog(args)
+    if catalog is None:
         return
     with _reading() as reads:
         # Vendor first: for Azure neither region matters, so an unknown one must not cost an advisory.
-        vendor = _vendor(as_int(reads.at(args.props, (STORAGE_CONFIG, "vendor"))))
-        if vendor is None or vendor in regions.VENDORS_WITHOUT_REGION:
+        vendor = _vendor(as_int(reads.at(args.props, (STORAGE_CONFIG, "vendor"))), catalog)
+        if vendor is None or vendor in catalog.vendors_without_region:
             return
         push = reads.get(args.props, "region")
         code = as_int(reads.at(args.props, (STORAGE_CONFIG, "region")))
-        if not isinstance(push, str) or code is None or code not in regions.STORAGE_REGIONS[vendor]:
+        if not isinstance(push, str) or code is None or code not in catalog.storage_regions[vendor]:
             return
         push = push.lower()
         if push not in regions.PUSH_REGIONS:
             return
-        geography = regions.geography(vendor, code)
+        geography = catalog.geography(vendor, code)
         if geography == push:
             return
-        where = _describe_storage_region(vendor, code)
+        where = _describe_storage_region(catalog, vendor, code)
         if geography is None:
             found = (
                 f"storageConfig.region {where} lies outside all four push regions "
@@ -529,7 +567,7 @@ def validate_storage_in_push_region(args: ResourceValidationArgs, report_violati
                 f"storageConfig.region {where} is in {_push_region_label(geography)}, but the push region "
                 f"is {_push_region_label(push)}; every snapshot upload would cross regions."
             )
-        _report(report_violation, f"{found} {_regions_in(vendor, push)}")
+        _report(report_violation, f"{found} {_regions_in(catalog, vendor, push)}")
 
 
 storage_in_push_region = ResourceValidationPolicy(
@@ -550,8 +588,9 @@ def _enabled(reads: _Reads, props: Mapping[str, Any]) -> Any:
 
 
 def validate_moderation_required(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    """Flag an enabled setting without content moderation (``enableModeration`` defaults to false)."""
-    if not _is_setting(args):
+    """Flag an enabled setting (any of the three) without content moderation (``enableModeration`` defaults
+    to false)."""
+    if _kind(args) is None:
         return
     with _reading() as reads:
         if _enabled(reads, args.props) is not True:
@@ -574,7 +613,8 @@ moderation_required = ResourceValidationPolicy(
     validate=validate_moderation_required,
 )
 
-_ALL_VENDOR_CODES: Final = [int(v) for v in regions.Vendor]
+_ALL_VENDOR_CODES: Final = [int(v) for v in regions.CurrentVendor]
+"""Every vendor code of either API (0-8): the seed's 0-5 are a subset of the current custom API's."""
 
 
 def _config_ints(config: Mapping[str, Any], key: str, default: list[int]) -> list[int]:
@@ -591,19 +631,24 @@ def _config_int(config: Mapping[str, Any], key: str, default: int) -> int:
 
 
 def validate_allowed_vendors(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    """Flag storage on a vendor outside the configured ``allowedVendors`` (doc codes 0-5)."""
-    if not _is_setting(args):
+    """Flag storage on a vendor outside the configured ``allowedVendors`` (codes 0-8).
+
+    The vendor and the allowed list are named from the resource's own catalog, so a ``SnapshotSetting``'s
+    message lists only the allowed vendors the seed path offers (0-5) and a ``CustomSnapshotSetting``'s all
+    of them (0-8). A code outside the catalog is left to the provider's check.
+    """
+    catalog = _catalog(args)
+    if catalog is None:
         return
     allowed = _config_ints(args.get_config(), "allowedVendors", _ALL_VENDOR_CODES)
     with _reading() as reads:
-        code = as_int(reads.at(args.props, (STORAGE_CONFIG, "vendor")))
-        vendor = _vendor(code)
-        if vendor is None or int(vendor) in allowed:
+        vendor = _vendor(as_int(reads.at(args.props, (STORAGE_CONFIG, "vendor"))), catalog)
+        if vendor is None or vendor in allowed:
             return
-        names = ", ".join(f"{c} ({regions.VENDOR_NAMES[v]})" for c in allowed if (v := _vendor(c)) is not None)
+        names = ", ".join(f"{c} ({catalog.vendor_names[c]})" for c in allowed if _vendor(c, catalog) is not None)
         _report(
             report_violation,
-            f"storageConfig.vendor {int(vendor)} ({regions.VENDOR_NAMES[vendor]}) is not allowed by this "
+            f"storageConfig.vendor {vendor} ({catalog.vendor_names[vendor]}) is not allowed by this "
             f"organisation; allowed vendors: {names or 'none'}.",
         )
 
@@ -616,8 +661,9 @@ allowed_vendors = ResourceValidationPolicy(
         properties={
             "allowedVendors": {
                 "type": "array",
-                "description": "storageConfig.vendor codes from Agora's doc: 0 Qiniu, 1 Amazon S3, 2 Aliyun, "
-                "3 Tencent Cloud, 4 Kingsoft Cloud, 5 Microsoft Azure.",
+                "description": "storageConfig.vendor codes from Agora's docs: 0 Qiniu, 1 Amazon S3, 2 Aliyun, "
+                "3 Tencent Cloud, 4 Kingsoft Cloud, 5 Microsoft Azure; CustomSnapshotSetting only: 6 Google "
+                "Cloud, 7 Huawei Cloud, 8 Baidu AI Cloud.",
                 "items": {"type": "integer", "enum": _ALL_VENDOR_CODES},
                 "uniqueItems": True,
                 "default": _ALL_VENDOR_CODES,
@@ -629,13 +675,13 @@ allowed_vendors = ResourceValidationPolicy(
 
 
 def validate_interval_bounds(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    """Flag an enabled setting whose interval is outside ``[minInterval, maxInterval]``.
+    """Flag an enabled setting (any of the three) whose interval is outside ``[minInterval, maxInterval]``.
 
     An unset ``snapshotInterval`` is checked as Agora's default (10 s), since that is what Agora applies.
     A configuration with ``minInterval > maxInterval`` cannot be satisfied and is reported as such on every
     setting rather than silently passing everything.
     """
-    if not _is_setting(args):
+    if _kind(args) is None:
         return
     config = args.get_config()
     low = _config_int(config, "minInterval", regions.MIN_INTERVAL)
@@ -700,3 +746,19 @@ ALL_POLICIES: Final[tuple[Policy, ...]] = (
     interval_bounds,
 )
 """Every policy of the pack, in the order the pack lists them."""
+
+_STORAGE_KINDS: Final = (LEGACY, CUSTOM)
+_ALL_KINDS: Final = (LEGACY, STANDARD, CUSTOM)
+
+COVERAGE: Final[Mapping[str, tuple[SettingKind, ...]]] = {
+    storage_keys_secret.name: _STORAGE_KINDS,
+    # The appId check covers all three; the storage checks only the kinds with storage.
+    storage_keys_not_placeholder.name: _ALL_KINDS,
+    no_agora_credentials.name: _ALL_KINDS,
+    one_owner_per_setting.name: _ALL_KINDS,
+    storage_in_push_region.name: _STORAGE_KINDS,
+    moderation_required.name: _ALL_KINDS,
+    allowed_vendors.name: _STORAGE_KINDS,
+    interval_bounds.name: _ALL_KINDS,
+}
+"""Which setting kinds each policy checks (a kind's resource type token selects it)."""

@@ -27,7 +27,10 @@ from typing import Final, Optional
 PACK_NAME: Final = "agora-fls-snapshot"
 # Kept equal to agora_pulumi.policy.pack.PACK_DESCRIPTION (a test checks); not imported from there because
 # that module imports pulumi_policy, and this one must work to explain an environment that lacks it.
-PACK_DESCRIPTION: Final = "Guardrails for Agora FLS snapshot-capturing settings (agora_pulumi.SnapshotSetting)."
+PACK_DESCRIPTION: Final = (
+    "Guardrails for Agora FLS snapshot settings "
+    "(agora_pulumi SnapshotSetting, StandardSnapshotSetting, CustomSnapshotSetting)."
+)
 PACK_FILES: Final = ("PulumiPolicy.yaml", "__main__.py", "policy-config.json")
 
 # Run by the recorded interpreter: what ``python -m pulumi.policy`` and the generated __main__.py need.
@@ -70,7 +73,7 @@ EXAMPLE_CONFIG: Final = {
     "agora-one-owner-per-setting": "mandatory",
     "agora-storage-in-push-region": "advisory",
     "agora-moderation-required": "disabled",
-    "agora-allowed-storage-vendors": {"enforcementLevel": "disabled", "allowedVendors": [0, 1, 2, 3, 4, 5]},
+    "agora-allowed-storage-vendors": {"enforcementLevel": "disabled", "allowedVendors": [0, 1, 2, 3, 4, 5, 6, 7, 8]},
     "agora-snapshot-interval-bounds": {"enforcementLevel": "disabled", "minInterval": 5, "maxInterval": 300},
 }
 

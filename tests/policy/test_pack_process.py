@@ -2,8 +2,8 @@
 
 The rule is that the analyzer process never imports the provider, its HTTP client, the resource module or
 the emulator: a policy pack judges declared inputs and must not depend on the code that applies them. The
-package's lazy ``__init__`` keeps ``import agora_pulumi.policy.policies`` down to ``regions`` and the pure ``model``; these tests
-catch any regression.
+package's lazy ``__init__`` keeps ``import agora_pulumi.policy.policies`` down to the pure data modules
+(``regions``, ``names``, ``rules``, ``kinds``); these tests catch any regression.
 """
 
 from __future__ import annotations
@@ -70,6 +70,16 @@ def test_pack_process_never_imports_provider_resource_client_or_emulator() -> No
     assert not {m for m in loaded if m.split(".")[1:2] and m.split(".")[1] in forbidden}, loaded
     # The provider's HTTP stack stays out too. (dill is no signal: ``import pulumi`` itself loads it.)
     assert result["requests"] is False
+
+
+def test_pack_process_imports_only_pure_modules() -> None:
+    """An allow-list, so a new module (fleet, cli, adopt...) cannot slip in unnoticed: the policies read the
+    type tokens from ``kinds``, the tables from ``regions``, names from ``names``, coercion from ``rules``."""
+    loaded = set(run_probe()["agora_modules"])  # type: ignore[arg-type]
+    pure = {f"agora_pulumi.{m}" for m in ("_version", "regions", "names", "rules", "model", "identity", "kinds")}
+    pack = {"agora_pulumi.policy", "agora_pulumi.policy.pack", "agora_pulumi.policy.policies"}
+    assert loaded - {"agora_pulumi"} - pure - pack == set()
+    assert "agora_pulumi.kinds" in loaded
 
 
 def test_type_token_matches_the_resource() -> None:

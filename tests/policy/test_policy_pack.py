@@ -107,8 +107,9 @@ def test_analyzer_describes_the_pack(analyzer: Analyzer) -> None:
         INTERVAL: ("DISABLED", resource),
     }
     schemas = {p.name: json_format.MessageToDict(p.configSchema.properties) for p in info.policies}
-    assert schemas[VENDORS]["allowedVendors"]["default"] == [0, 1, 2, 3, 4, 5]
-    assert schemas[VENDORS]["allowedVendors"]["items"] == {"type": "integer", "enum": [0, 1, 2, 3, 4, 5]}
+    # Every vendor of either API: the seed's 0-5 and the custom API's 6-8 (Google, Huawei, Baidu).
+    assert schemas[VENDORS]["allowedVendors"]["default"] == [0, 1, 2, 3, 4, 5, 6, 7, 8]
+    assert schemas[VENDORS]["allowedVendors"]["items"] == {"type": "integer", "enum": [0, 1, 2, 3, 4, 5, 6, 7, 8]}
     assert {k: (v["minimum"], v["maximum"], v["default"]) for k, v in schemas[INTERVAL].items()} == {
         "minInterval": (5, 300, 5),
         "maxInterval": (5, 300, 300),
