@@ -3,7 +3,8 @@
 Prints markdown tables and writes every figure as JSON (default ``benchmarks/results/latest.json``).
 Run from the repository root with the project's venv: ``.venv/bin/python -m benchmarks``. A full run takes
 about 8 minutes on 2 cores; ``--quick`` (10 settings, no added latency) takes a few seconds and is what the
-test suite runs so the benchmark cannot rot. Benchmarks are not tests: nothing here fails on a slow figure.
+test suite runs so the benchmark cannot rot; ``--auth-only`` runs just the signing cost and the rate-limited
+run (about 15 seconds). Benchmarks are not tests: nothing here fails on a slow figure.
 """
 
 from __future__ import annotations
@@ -46,7 +47,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--repeat-small", type=int, default=6, help="runs per cell with N < 500, which are short and noisier (default: 6)")
     parser.add_argument("--cold-repeats", type=int, default=5, help="cold starts per side (default: 5)")
     parser.add_argument("--accounting-n", type=int, default=None, help="settings in the request-accounting run (default: smallest size)")
-    parser.add_argument("--quick", action="store_true", help="smoke run: 10 settings, no latency, 1 repeat")
+    parser.add_argument("--rate-n", type=int, default=runner.RATE_LIMITED_N,
+                        help="settings created in the rate-limited run (default: %(default)s)")
+    parser.add_argument("--signing-iterations", type=int, default=20_000,
+                        help="requests signed per repeat in the signing-cost run (default: %(default)s)")
+    parser.add_argument("--auth-only", action="store_true", help="only the signing cost and the rate-limited run")
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke run: 10 settings, no latency, 1 repeat; 60 settings rate-limited")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="JSON output (default: %(default)s)")
     return parser
 
@@ -55,9 +62,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     if args.quick:
         args.sizes, args.latency_ms, args.repeat, args.repeat_small, args.cold_repeats = [10], [0.0], 1, 1, 1
+        args.rate_n, args.signing_iterations = 60, 2_000
     results = runner.run(
         args.sizes, args.latency_ms, repeat=max(1, args.repeat), cold_repeats=max(1, args.cold_repeats),
-        accounting_n=args.accounting_n, repeat_small=max(1, args.repeat_small),
+        accounting_n=args.accounting_n, repeat_small=max(1, args.repeat_small), rate_n=max(1, args.rate_n),
+        signing_iterations=max(1, args.signing_iterations), auth_only=args.auth_only,
     )
     results["command"] = "python -m benchmarks " + " ".join(sys.argv[1:] if argv is None else argv)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -173,14 +173,60 @@ def _mib(kib: Optional[int]) -> str:
     return "" if not kib else f"{kib / 1024:.1f}"
 
 
+def auth_markdown(results: Mapping[str, Any]) -> list[str]:
+    """The signing cost and the rate-limited run."""
+    sign = results["signing"]
+    rate = results["rate_limited"]
+    return [
+        "",
+        f"### Signing cost per request (CPU, {sign['body_bytes']}-byte PATCH body; median of {sign['repeats']} × "
+        f"{sign['iterations']})",
+        "",
+        _table(
+            ["scheme", "µs/request", "best µs/request", "what is computed per request"],
+            [
+                ["HMAC-SHA256", sign["hmac"]["us_per_request"], sign["hmac"]["best_us_per_request"],
+                 "Date, SHA-256 Digest of the body, HMAC over host/date/request line/digest, header text"],
+                ["Basic", sign["basic"]["us_per_request"], sign["basic"]["best_us_per_request"],
+                 "base64 of id:secret (the client builds it once per client and reuses it)"],
+            ],
+        ),
+        "",
+        f"### Rate limit on (provider creates, {rate['configured']}: {rate['max_requests_per_second']:g}/s, "
+        "4 callers)",
+        "",
+        _table(
+            ["N", "seconds", "achieved req/s", "max requests in any 1 s", f"floor N/{rate['max_requests_per_second']:g} s",
+             f"bucket minimum s (burst {rate['burst']})", "HTTP requests", "non-200", "auth"],
+            [[rate["n"], rate["wall_s"], rate["achieved_requests_per_s"], rate["max_in_any_1s"], rate["floor_s"],
+              rate["bucket_min_s"], rate["requests"], rate["non_200"],
+              ", ".join(f"{k} {v}" for k, v in rate["auth"].items())]],
+        ),
+        "",
+        f"Arrival times from a recording pass-through in front of the emulator ({rate['forwarded']} requests "
+        f"forwarded, first to last {rate['arrival_span_s']} s); \"any 1 s\" is a sliding window. The limiter counts "
+        f"when it grants a request, not when the request arrives: the shortest time in which {rate['burst'] + 1} "
+        f"requests arrived was {rate['shortest_span_of_burst_plus_one_s']} s.",
+    ]
+
+
 def markdown(results: Mapping[str, Any]) -> str:
-    """The human summary: machine, throughput, accounting, preview, cold start, scaling, targets."""
+    """The human summary: machine, signing cost, rate limit, throughput, accounting, preview, cold start,
+    scaling, targets (``--auth-only``: the first three)."""
     m = results["machine"]
-    parts = [
+    head = [
         f"Machine: {m['nproc']} CPUs ({m['cpu_model']}), {m['memory_gib']} GiB, Python {m['python']}, "
         f"pulumi {m['pulumi']}, grpcio {m['grpcio']}, requests {m['requests']}. "
         f"{results['settings']['workers']} concurrent callers; median of {results['settings']['repeat']} run(s) per cell "
-        f"({results['settings']['repeat_small_n']} for N < {results['settings']['small_n_below']}).",
+        f"({results['settings']['repeat_small_n']} for N < {results['settings']['small_n_below']}). Every side signs "
+        f"with HMAC-SHA256; throughput runs set agora:maxRequestsPerSecond = "
+        f"{results['settings']['throughput_max_requests_per_second']}.",
+        *auth_markdown(results),
+    ]
+    if results["settings"].get("auth_only"):
+        return "\n".join(head) + "\n"
+    parts = [
+        *head,
         "",
         "### Throughput (create + update + delete of N settings)",
         "",

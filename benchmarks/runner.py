@@ -7,8 +7,11 @@ Three sides write the same settings to the same emulator, in the same run:
   server, 4 concurrent gRPC callers: the SDK's own per-call cost plus the same PATCH;
 * ``provider``: :class:`agora_pulumi.provider.SnapshotSettingProvider` through the same server, same callers.
 
-The emulator runs as a subprocess (``python -m agora_pulumi.emulator``), so its CPU is not the benchmark
-process's. Each provider phase (create, update, delete, ...) gets a fresh provider process, as each ``pulumi
+The emulator runs as a subprocess (``python -m agora_pulumi.emulator --auth hmac``), so its CPU is not the
+benchmark process's, and it accepts only HMAC-signed requests: every side signs every request as the provider
+does (:func:`agora_pulumi.signing.hmac_headers`), so the comparison includes the signing cost on each side.
+The throughput runs set ``agora:maxRequestsPerSecond`` to :data:`UNLIMITED_RATE` so they measure the provider,
+not the rate limit; :meth:`Bench.rate_limited` measures the limit at its default. Each provider phase (create, update, delete, ...) gets a fresh provider process, as each ``pulumi
 up``/``destroy`` does, started and configured before the clock starts. Besides wall time, the CPU time of
 each process is read from its kernel CPU clock around every phase (see :func:`cpu_seconds`): on a 2-core
 machine shared by three processes, CPU per operation is the steadier measure of what a side costs.
@@ -16,6 +19,7 @@ machine shared by three processes, CPU per operation is the steadier measure of 
 
 from __future__ import annotations
 
+import math
 import os
 import platform
 import statistics
@@ -32,11 +36,13 @@ import requests
 from pulumi.runtime.proto import provider_pb2
 from requests.adapters import HTTPAdapter
 
+from agora_pulumi.client_config import DEFAULT_MAX_REQUESTS_PER_SECOND
 from agora_pulumi.emulator import DEFAULT_CUSTOMER_ID, DEFAULT_CUSTOMER_SECRET
+from agora_pulumi.signing import hmac_headers, host_header, http_date
 from agora_pulumi.testing.emulator import EmulatorHandle, running_emulator
 from agora_pulumi.testing.engine import ProviderServer, provider_blob
 
-from . import floor_provider, workload
+from . import floor_provider, forwarder, workload
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -52,6 +58,11 @@ PROVIDER_SIDES = ("floor", "provider")
 ACCOUNTING_EXPECTED = {"create": 1, "update": 1, "read": 1, "delete": 1, "check": 0, "diff": 0}
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+UNLIMITED_RATE = 100_000
+"""``agora:maxRequestsPerSecond`` of the throughput runs: far above anything 2 cores reach, so the limiter
+never waits there (the default, 50, would make every run take N / 50 seconds whatever the provider costs)."""
+RATE_LIMITED_N = 200
+"""Settings created in the rate-limited run (4 seconds' worth at the default 50 requests/s)."""
 
 
 # --- process accounting -----------------------------------------------------------------------------------
@@ -173,9 +184,14 @@ def run_concurrently(fn: Callable[[T], R], items: Sequence[T], workers: int = WO
 # --- the sides ----------------------------------------------------------------------------------------------
 
 
-def stack_config(url: str) -> dict[str, str]:
-    """The stack config a user sets (production retry policy: nothing fails here, so it never waits)."""
-    return {"agora:endpoint": url, "agora:customerId": DEFAULT_CUSTOMER_ID, "agora:customerSecret": DEFAULT_CUSTOMER_SECRET}
+def stack_config(url: str, max_requests_per_second: Optional[float] = UNLIMITED_RATE) -> dict[str, str]:
+    """The stack config a user sets (production retry policy: nothing fails here, so it never waits), HMAC
+    signing (the default, set explicitly), and ``agora:maxRequestsPerSecond`` (``None``: left at its default)."""
+    config = {"agora:endpoint": url, "agora:customerId": DEFAULT_CUSTOMER_ID,
+              "agora:customerSecret": DEFAULT_CUSTOMER_SECRET, "agora:authScheme": "hmac"}
+    if max_requests_per_second is not None:
+        config["agora:maxRequestsPerSecond"] = f"{max_requests_per_second:g}"
+    return config
 
 
 def provider_env() -> dict[str, str]:
@@ -186,21 +202,29 @@ def provider_env() -> dict[str, str]:
 
 
 def script_session() -> requests.Session:
-    """What a careful hand-written script uses: one session, a pool as large as its thread count."""
+    """What a careful hand-written script uses: one session, a pool as large as its thread count (it signs each
+    request itself, see :func:`script_phase`)."""
     session = requests.Session()
-    session.auth = (DEFAULT_CUSTOMER_ID, DEFAULT_CUSTOMER_SECRET)
     session.trust_env = False
     adapter = HTTPAdapter(pool_connections=1, pool_maxsize=WORKERS)
     session.mount("http://", adapter)
     return session
 
 
-_JSON_HEADERS = {"Content-Type": "application/json"}
+def signed_headers(host: str, method: str, path: str, body: bytes) -> dict[str, str]:
+    """What a script sends besides the body: the HMAC headers of this request, and its content type."""
+    headers = hmac_headers(customer_id=DEFAULT_CUSTOMER_ID, customer_secret=DEFAULT_CUSTOMER_SECRET, method=method,
+                           host=host, path=path, body=body, date=http_date(time.time()))
+    headers["Content-Type"] = "application/json"
+    return headers
 
 
 def script_phase(session: requests.Session, url: str, reqs: Sequence[tuple[str, bytes]]) -> float:
+    host = host_header(url)
+
     def patch(item: tuple[str, bytes]) -> int:
-        response = session.patch(url + item[0], data=item[1], headers=_JSON_HEADERS, timeout=(5, 30))
+        headers = signed_headers(host, "PATCH", item[0], item[1])
+        response = session.patch(url + item[0], data=item[1], headers=headers, timeout=(5, 30))
         if response.status_code != 200:
             raise RuntimeError(f"script: PATCH {item[0]} answered {response.status_code}: {response.text[:200]}")
         return response.status_code
@@ -259,10 +283,10 @@ class Bench:
     # --- provider processes ---------------------------------------------------------------------------
 
     @contextmanager
-    def provider_process(self, side: str) -> Iterator[ProviderServer]:
+    def provider_process(self, side: str, config: Optional[Mapping[str, str]] = None) -> Iterator[ProviderServer]:
         """A fresh ``python -m pulumi.dynamic`` (one ``pulumi`` command), configured like a stack."""
         with ProviderServer(env=self.env, provider=self.blobs[side]) as server:
-            server.configure(self.config)
+            server.configure(dict(self.config if config is None else config))
             yield server
 
     def grpc_ops(self, server: ProviderServer, op: str, requests_: Sequence[Any], n: int) -> dict[str, Any]:
@@ -337,6 +361,50 @@ class Bench:
             row["latency_ms"] = self.latency_ms
             row.pop("_entries")
         return rows
+
+    # --- the rate limit -------------------------------------------------------------------------------
+
+    def rate_limited(self, n: int) -> dict[str, Any]:
+        """``n`` creates by the provider with ``agora:maxRequestsPerSecond`` left at its default, 4 callers.
+
+        The provider writes through a :class:`~benchmarks.forwarder.RecordingForwarder` (the emulator's log has
+        no sub-second time), which notes when each request arrived: the most requests in any 1-second window
+        is what Agora would count. The clock runs from the first Create sent to the last answered.
+        """
+        self.reset(0.0)
+        rate = DEFAULT_MAX_REQUESTS_PER_SECOND
+        burst = max(1, math.floor(rate))  # the shared bucket's burst (ratelimit.TokenBucket's default)
+        reqs = workload.grpc_requests("create", n, self.blobs["provider"])
+        with forwarder.RecordingForwarder(self.emu.url) as relay:
+            config = stack_config(relay.url, max_requests_per_second=None)
+            with self.provider_process("provider", config) as server:
+                assert server.process is not None
+                self.emu.clear_requests()
+                meter = CpuMeter(self.emu_pid, server.process.pid)
+                wall, responses = run_concurrently(_call(server.stub, "create"), reqs)
+                cpu = meter.per_op_ms(n)
+            arrivals = [r.arrived for r in relay.records()]
+        _verify("create", responses)
+        entries = self.emu.requests()
+        span = max(arrivals) - min(arrivals) if len(arrivals) > 1 else 0.0
+        return {
+            "n": n,
+            "max_requests_per_second": rate,
+            "configured": "agora:maxRequestsPerSecond not set (default)",
+            "wall_s": round(wall, 3),
+            "achieved_requests_per_s": round(n / wall, 1),
+            "arrival_span_s": round(span, 3),
+            "max_in_any_1s": forwarder.max_in_window(arrivals, 1.0),
+            # A limit of ``burst`` per second is kept at the server only if burst + 1 arrivals span >= 1 s.
+            "shortest_span_of_burst_plus_one_s": _round(forwarder.min_span(arrivals, burst + 1), 4),
+            "floor_s": round(n / rate, 3),
+            "burst": burst,
+            "bucket_min_s": round((math.ceil(n / burst) - 1) * burst / rate, 3),
+            "forwarded": len(arrivals),
+            "cpu_ms_per_op": cpu,
+            "auth": dict(sorted(Counter(f"{e['auth_scheme']} {e['auth']}" for e in entries).items())),
+            **_summarise_log(entries, n),
+        }
 
     # --- request accounting ---------------------------------------------------------------------------
 
@@ -463,6 +531,10 @@ class Bench:
         return {"side": side, "repeats": repeats, "median": median, "samples": samples}
 
 
+def _round(value: Optional[float], digits: int) -> Optional[float]:
+    return None if value is None else round(value, digits)
+
+
 def _verify(op: str, responses: Sequence[Any]) -> None:
     """The engine would fail the step on a bad answer; so does the benchmark (after the clock stopped)."""
     for i, response in enumerate(responses):
@@ -552,14 +624,18 @@ def run(
     cold_repeats: int = 5,
     accounting_n: Optional[int] = None,
     repeat_small: Optional[int] = None,
+    rate_n: int = RATE_LIMITED_N,
+    signing_iterations: int = 20_000,
+    auth_only: bool = False,
 ) -> dict[str, Any]:
     """Every measurement against one emulator subprocess; returns the JSON-ready results.
 
     Cells with fewer than :data:`SMALL_N` settings run ``repeat_small`` times (default: ``repeat``): they
     last a fraction of a second, so a scheduling hiccup or the per-process first call weighs more.
+    ``auth_only``: only the signing cost and the rate-limited run (``--auth-only``).
     """
     small = repeat if repeat_small is None else repeat_small
-    from . import report
+    from . import report, signing_cost
 
     started = time.perf_counter()
     results: dict[str, Any] = {
@@ -573,10 +649,20 @@ def run(
             "cold_start_repeats": cold_repeats,
             "workers": WORKERS,
             "sides": list(SIDES),
+            "auth_scheme": "hmac",
+            "throughput_max_requests_per_second": UNLIMITED_RATE,
+            "auth_only": auth_only,
         },
     }
-    with running_emulator(in_process=False) as emu:
+    _log(f"signing cost, {signing_iterations} requests per repeat")
+    results["signing"] = signing_cost.measure(signing_iterations, repeats=5 if signing_iterations >= 10_000 else 1)
+    with running_emulator(in_process=False, auth="hmac") as emu:
         bench = Bench(emu)
+        _log(f"rate-limited run, {rate_n} settings at the default agora:maxRequestsPerSecond")
+        results["rate_limited"] = bench.rate_limited(rate_n)
+        if auth_only:
+            results["elapsed_s"] = round(time.perf_counter() - started, 1)
+            return results
         n_acc = accounting_n or min(sizes)
         _log(f"request accounting, {n_acc} settings")
         results["accounting"] = bench.accounting(n_acc)

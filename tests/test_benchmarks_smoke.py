@@ -3,7 +3,8 @@
 Benchmarks are not tests: nothing here looks at a timing. What is asserted is that every measurement still
 runs end to end (emulator subprocess, script, floor provider and real provider through the SDK's gRPC
 server), that the output has its documented shape, and the request accounting the issue promises: exactly
-one HTTP request per create, update, delete and read, none per check or diff, none for a no-op preview.
+one HTTP request per create, update, delete and read, none per check or diff, none for a no-op preview; every
+request HMAC-signed and accepted; the rate-limited run's requests all forwarded and answered.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import pytest
 from benchmarks.__main__ import main
 
 SIZE = 10
+RATE_N = 60
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +35,9 @@ def quick_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any],
 def test_quick_run_writes_every_section(quick_run: tuple[dict[str, Any], str]) -> None:
     results, _ = quick_run
     assert {"machine", "settings", "accounting", "cold_start", "preview", "throughput", "summary", "emulator",
-            "scaling", "targets", "command"} <= set(results)
+            "scaling", "targets", "command", "signing", "rate_limited"} <= set(results)
+    assert results["settings"]["auth_scheme"] == "hmac"
+    assert results["settings"]["throughput_max_requests_per_second"] == 100_000
     assert results["settings"]["sizes"] == [SIZE]
     assert results["machine"]["nproc"] >= 1 and results["machine"]["python"]
     sides = {(s["side"], s["n"], s["latency_ms"]) for s in results["summary"]}
@@ -55,8 +59,9 @@ def test_quick_run_writes_every_section(quick_run: tuple[dict[str, Any], str]) -
 
 def test_quick_run_prints_the_markdown_tables(quick_run: tuple[dict[str, Any], str]) -> None:
     _, printed = quick_run
-    for heading in ("### Throughput", "### HTTP requests per engine call", "### No-op preview", "### Cold start",
-                    "### Scaling", "### Targets"):
+    for heading in ("### Signing cost per request", "### Rate limit on", "### Throughput",
+                    "### HTTP requests per engine call", "### No-op preview", "### Cold start", "### Scaling",
+                    "### Targets"):
         assert heading in printed
     assert "| 0 ms | 10 | provider |" in printed
 
@@ -95,3 +100,25 @@ def test_every_throughput_phase_and_preview_made_the_expected_requests(
     assert [p["requests"] for p in results["preview"]] == [0, 0]
     assert results["targets"]["requests_per_call"]["met"] is True
     assert results["targets"]["preview_http_requests"]["met"] is True
+
+
+def test_signing_cost_measures_both_schemes(quick_run: tuple[dict[str, Any], str]) -> None:
+    results, printed = quick_run
+    signing = results["signing"]
+    assert signing["body_bytes"] > 100  # the benchmark's PATCH body, keys included
+    for scheme in ("hmac", "basic"):
+        assert signing[scheme]["us_per_request"] > 0
+    assert "| HMAC-SHA256 |" in printed and "| Basic |" in printed
+
+
+def test_rate_limited_run_sends_every_create_once_signed_and_accepted(quick_run: tuple[dict[str, Any], str]) -> None:
+    results, printed = quick_run
+    rate = results["rate_limited"]
+    assert rate["n"] == RATE_N
+    assert rate["max_requests_per_second"] == 50  # the default: the run leaves agora:maxRequestsPerSecond unset
+    assert rate["forwarded"] == RATE_N and rate["requests"] == RATE_N
+    assert rate["methods"] == {"PATCH": RATE_N} and rate["non_200"] == 0
+    assert rate["auth"] == {"hmac ok": RATE_N}
+    assert rate["floor_s"] == RATE_N / 50
+    assert 1 <= rate["max_in_any_1s"] <= RATE_N
+    assert f"| {RATE_N} |" in printed

@@ -9,6 +9,14 @@ Everything else is scanned: Check failures, Diff responses, gRPC errors (details
 decoded ``__provider``, the provider's stderr (warnings and logs), exception messages, the emulator's
 request log and its stderr, the User-Agent and the URLs.
 
+The credentials actually sent are secrets too. The lifecycle runs once per authentication scheme (HMAC, the
+default, and Basic) through a recording pass-through (:class:`benchmarks.forwarder.RecordingForwarder`) in
+front of the emulator, which writes down every request's ``Authorization`` header: each value is then looked
+for whole, and its proof of the secret (the HMAC ``signature``, the Basic token) whole and as any 8-character
+piece, everywhere above. Hostile servers that echo the ``Authorization`` value and the body, as JSON or as a
+``text/plain`` 500, must not get any 8-character piece of a secret or of the ``Authorization`` value into an
+error.
+
 Each secret is looked for whole and as any 8-character piece, so a truncated secret is a leak too.
 """
 
@@ -21,7 +29,7 @@ import traceback
 from collections import Counter
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Iterator, Mapping, Optional, Union
+from typing import Any, Iterable, Iterator, Mapping, Optional, Union
 
 import dill
 import grpc
@@ -33,6 +41,7 @@ from agora_pulumi.identity import SettingIdentity
 from agora_pulumi.provider import SnapshotSettingProvider
 from agora_pulumi.testing.emulator import EmulatorHandle, running_emulator
 from agora_pulumi.testing.engine import ProviderServer
+from benchmarks.forwarder import RecordingForwarder
 from tests.support import APP_ID, clean_env, setting_inputs, stack_config
 
 from .helpers import check_raw, settle, stored_setting, struct_to_python, without_provider
@@ -59,13 +68,43 @@ def keys(n: int, **storage: Any) -> dict[str, Any]:
             "secretKey": SECRETS[f"secret key {n}"], **storage}
 
 
+def credential_part(authorization: str) -> str:
+    """What in an ``Authorization`` value proves the secret: the HMAC signature, or the Basic token."""
+    scheme, _, rest = authorization.partition(" ")
+    if scheme.lower() == "hmac":
+        return rest.rpartition('signature="')[2].rstrip('"')
+    return rest
+
+
 class Scanner:
-    """Looks for every secret (whole, or any 8-character piece of it) in everything it is shown."""
+    """Looks for every secret (whole, or any 8-character piece of it) in everything it is shown.
+
+    Texts are kept and searched in :meth:`scan`, so credentials learned later (the ``Authorization`` values
+    of requests sent after a text was captured) are looked for in every text too.
+    """
 
     def __init__(self) -> None:
         self.sites: list[str] = []
         self.leaks: list[str] = []
+        self.texts: list[tuple[str, str]] = []
+        self.secrets: dict[str, str] = dict(SECRETS)
+        self.whole_only: dict[str, str] = {}
         TALLY.append(self)
+
+    def add_secret(self, name: str, value: str, *, pieces: bool = True) -> None:
+        """Look for ``value`` too: whole, and (``pieces``) as any 8-character piece."""
+        if pieces:
+            self.secrets.setdefault(name, value)
+        else:
+            self.whole_only.setdefault(name, value)
+
+    def add_authorizations(self, values: Iterable[str], label: str) -> int:
+        """Every distinct ``Authorization`` value sent: whole, and its proof of the secret in pieces."""
+        distinct = sorted(set(values))
+        for i, value in enumerate(distinct):
+            self.add_secret(f"{label} Authorization value #{i}", value, pieces=False)
+            self.add_secret(f"{label} {value.partition(' ')[0]} credential #{i}", credential_part(value))
+        return len(distinct)
 
     def text(self, site: str, text: Union[str, bytes, None]) -> None:
         self.sites.append(site)
@@ -73,13 +112,27 @@ class Scanner:
             return
         if isinstance(text, bytes):
             text = text.decode("latin-1")
-        for name, secret in SECRETS.items():
-            for piece in [secret] + [secret[i:i + WINDOW] for i in range(len(secret) - WINDOW + 1)]:
-                if piece in text:
-                    at = text.index(piece)
-                    what = name if piece == secret else f"a piece of a secret ({piece!r})"
-                    self.leaks.append(f"{what} in {site}: ...{text[max(0, at - 40):at + 40]!r}...")
-                    return
+        self.texts.append((site, text))
+
+    def scan(self) -> list[str]:
+        pieces: dict[str, str] = {}
+        for name, secret in self.secrets.items():
+            for i in range(len(secret) - WINDOW + 1):
+                pieces.setdefault(secret[i:i + WINDOW], name)
+        self.leaks = []
+        for site, text in self.texts:
+            found = next(((name, secret) for name, secret in {**self.secrets, **self.whole_only}.items()
+                          if secret in text), None)
+            if found is None:
+                hit = next((text[i:i + WINDOW] for i in range(len(text) - WINDOW + 1)
+                            if text[i:i + WINDOW] in pieces), None)
+                if hit is not None:
+                    found = (f"a piece of {pieces[hit]} ({hit!r})", hit)
+            if found is not None:
+                what, piece = found
+                at = text.index(piece)
+                self.leaks.append(f"{what} in {site}: ...{text[max(0, at - 40):at + 40]!r}...")
+        return self.leaks
 
     def properties(self, site: str, props: Any, path: tuple[str, ...] = ()) -> None:
         """A property map of a gRPC response: secrets only at the two marked paths; ``__provider`` decoded."""
@@ -122,7 +175,7 @@ class Scanner:
         self.text(f"{site}: stderr log", emu.stderr_text())
 
     def assert_clean(self) -> None:
-        assert self.leaks == [], "secrets leaked:\n" + "\n".join(self.leaks)
+        assert self.scan() == [], "secrets leaked:\n" + "\n".join(self.leaks)
 
 
 TALLY: list[Scanner] = []
@@ -133,27 +186,42 @@ def scanner() -> Scanner:
     return Scanner()
 
 
-@pytest.fixture(scope="module")
-def secret_emu() -> Iterator[EmulatorHandle]:
-    with running_emulator(customer_secret=CUSTOMER_SECRET) as handle:
+@pytest.fixture(params=["hmac", "basic"])
+def scheme(request: pytest.FixtureRequest) -> str:
+    """The provider's agora:authScheme; the emulator accepts that scheme only."""
+    return str(request.param)
+
+
+@pytest.fixture
+def secret_emu(scheme: str) -> Iterator[EmulatorHandle]:
+    with running_emulator(customer_secret=CUSTOMER_SECRET, auth=scheme) as handle:
         yield handle
 
 
-def config_for(url: str, secret: str = CUSTOMER_SECRET) -> dict[str, str]:
-    return stack_config(url, **{"agora:customerSecret": secret, "agora:maxRetries": "2"})
+@pytest.fixture
+def relay(secret_emu: EmulatorHandle) -> Iterator[RecordingForwarder]:
+    """The provider's endpoint: records every request's headers, forwards it to the emulator unchanged."""
+    with RecordingForwarder(secret_emu.url, lifetime=120) as fwd:
+        yield fwd
+
+
+def config_for(url: str, secret: str = CUSTOMER_SECRET, scheme: str = "hmac") -> dict[str, str]:
+    return stack_config(url, **{"agora:customerSecret": secret, "agora:maxRetries": "2", "agora:authScheme": scheme})
 
 
 @contextmanager
-def server_for(url: str, secret: str = CUSTOMER_SECRET) -> Iterator[ProviderServer]:
+def server_for(url: str, secret: str = CUSTOMER_SECRET, scheme: str = "hmac") -> Iterator[ProviderServer]:
     """A provider process (one Pulumi command) configured for ``url``; its stderr stays readable after."""
     with ProviderServer(env=clean_env()) as srv:
-        srv.configure(config_for(url, secret))
+        srv.configure(config_for(url, secret, scheme))
         yield srv
 
 
-def test_full_lifecycle_leaks_no_secret(secret_emu: EmulatorHandle, scanner: Scanner) -> None:
+def test_full_lifecycle_leaks_no_secret(
+    secret_emu: EmulatorHandle, relay: RecordingForwarder, scheme: str, scanner: Scanner
+) -> None:
     emu = secret_emu
-    with server_for(emu.url) as up:  # `pulumi up`, then `pulumi refresh`, then a failing `pulumi up`
+    with server_for(relay.url, scheme=scheme) as up:  # `pulumi up`, then `pulumi refresh`, then a failing `pulumi up`
         # check: a valid input, then invalid ones carrying the keys in every wrong way
         response, inputs, failures = check_raw(up, setting_inputs(entryPoint=ENTRY_POINT, storageConfig=keys(1)))
         assert failures == []
@@ -210,21 +278,31 @@ def test_full_lifecycle_leaks_no_secret(secret_emu: EmulatorHandle, scanner: Sca
         assert "left enabled" in up.stderr_text()
     scanner.text("provider stderr (up/refresh)", up.stderr_text())
 
-    with server_for(emu.url, SECRETS["wrong customer secret"]) as wrong:  # a real 401
+    with server_for(relay.url, SECRETS["wrong customer secret"], scheme) as wrong:  # a real 401
         with pytest.raises(grpc.RpcError) as err:
             wrong.update(SETTING_ID, updated, failing_inputs)
         assert "HTTP 401" in err.value.details()
         scanner.rpc_error("failed update with a wrong customer secret", err.value)
     scanner.text("provider stderr (wrong secret)", wrong.stderr_text())
 
-    with server_for(emu.url) as destroy:  # `pulumi destroy`
+    with server_for(relay.url, scheme=scheme) as destroy:  # `pulumi destroy`
         destroy.delete(SETTING_ID, updated)
     scanner.text("provider stderr (destroy)", destroy.stderr_text())
     assert stored_setting(emu, ENTRY_POINT)["enabled"] is False
 
     requests = settle(emu, f"/v1/projects/{APP_ID}/fls/entry_points/{ENTRY_POINT}/settings/snapshot/regions/cn", 14)
     assert {r["auth"] for r in requests} == {"ok", "bad"}
+    assert {r["auth_scheme"] for r in requests} == {scheme}
     scanner.emulator("emulator", emu)
+
+    # Every credential the provider actually sent is a secret too, in every text above.
+    sent = [r.header("Authorization") or "" for r in relay.records()]
+    assert len(sent) == len(requests) and all(sent)
+    assert {value.partition(" ")[0] for value in sent} == {"hmac" if scheme == "hmac" else "Basic"}
+    distinct = scanner.add_authorizations(sent, scheme)
+    # HMAC signs each request afresh (Date, request line, body); Basic repeats one value per secret.
+    assert distinct >= (5 if scheme == "hmac" else 2)
+    print(f"\n{scheme}: {len(sent)} requests, {distinct} distinct Authorization values scanned for")
     scanner.assert_clean()
 
 
@@ -246,24 +324,34 @@ def test_configured_provider_state_is_never_pickled(scanner: Scanner) -> None:
 
 
 class EchoHandler(BaseHTTPRequestHandler):
-    """Answers every request with an error whose message quotes the request body and the decoded
-    credentials (a secret straddling the client's 500-character cut), and whose request id is the customer
-    secret: the worst an endpoint, proxy or gateway could echo."""
+    """Answers every request with an error that quotes what it was sent: the body (whole, and its first 200
+    bytes), the ``Authorization`` value (raw, and for Basic decoded to ``id:secret``), with a storage secret
+    straddling the client's 500-character cut; the request id is the customer secret (Basic) or the HMAC
+    signature. ``text_plain``: the same as a ``text/plain`` answer, which the client cannot parse. The worst an
+    endpoint, proxy or gateway could echo. Every ``Authorization`` value received is kept in ``received``."""
 
     status = 400
+    text_plain = False
+    received: list[str] = []
+    timeout = 10.0
 
     def _echo(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length).decode() if length else ""
-        auth = base64.b64decode(self.headers.get("Authorization", "Basic ").split(" ", 1)[1] or b"").decode()
-        secret = ""
-        if body:
-            secret = json.loads(body).get("storageConfig", {}).get("secretKey", "")
-        message = "x" * (500 - len(secret) // 2) + secret + f" body={body} auth={auth}"
-        payload = json.dumps({"message": message}).encode()
+        body = self.rfile.read(min(length, 65536)).decode() if length else ""
+        authorization = self.headers.get("Authorization", "")
+        self.received.append(authorization)
+        scheme, _, credential = authorization.partition(" ")
+        decoded = base64.b64decode(credential).decode("latin-1") if scheme == "Basic" else authorization
+        secret = json.loads(body).get("storageConfig", {}).get("secretKey", "") if body else ""
+        message = ("x" * (500 - len(secret) // 2) + secret + f" first200={body[:200]} body={body} "
+                   f"auth={authorization} decoded={decoded}")
+        if self.text_plain:
+            payload, content_type = message.encode(), "text/plain; charset=utf-8"
+        else:
+            payload, content_type = json.dumps({"message": message}).encode(), "application/json"
         self.send_response(self.status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("X-Request-Id", auth.partition(":")[2])
+        self.send_header("Content-Type", content_type)
+        self.send_header("X-Request-Id", decoded.partition(":")[2] if scheme == "Basic" else credential_part(authorization))
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         self.wfile.write(payload)
@@ -274,41 +362,74 @@ class EchoHandler(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(params=[400, 401, 500], ids=lambda s: f"echo-{s}")
-def echo_url(request: pytest.FixtureRequest) -> Iterator[str]:
-    handler = type("Echo", (EchoHandler,), {"status": request.param})
+@pytest.fixture(params=[(400, False), (401, False), (500, False), (500, True)],
+                ids=lambda p: f"echo-{p[0]}{'-text' if p[1] else '-json'}")
+def echo_server(request: pytest.FixtureRequest) -> Iterator[tuple[str, list[str], int]]:
+    """A hostile server on 127.0.0.1 (bounded: per-connection timeout, stopped after the test): its URL and
+    the ``Authorization`` values it received."""
+    status, text_plain = request.param
+    received: list[str] = []
+    handler = type("Echo", (EchoHandler,), {"status": status, "text_plain": text_plain, "received": received})
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd.daemon_threads = True
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+        yield f"http://127.0.0.1:{httpd.server_address[1]}", received, status
     finally:
         httpd.shutdown()
         httpd.server_close()
 
 
-def test_errors_redact_whatever_agora_echoes(echo_url: str, scanner: Scanner) -> None:
+def test_errors_redact_whatever_agora_echoes(echo_server: tuple[str, list[str], int], scanner: Scanner) -> None:
+    echo_url, received, status = echo_server
     body = {"enabled": True, "storageConfig": keys(1, vendor=2, region=3)}
-    client = AgoraClient(ClientConfig("id", CUSTOMER_SECRET, endpoint=echo_url, max_retries=1, backoff_factor=0.01,
-                                      backoff_jitter=0, auth_scheme="basic"))
-    for call in (lambda: client.patch_setting(SettingIdentity(APP_ID, "live", "cn"), body), lambda: client.get_setting(SettingIdentity(APP_ID, "live", "cn"))):
-        error: Optional[AgoraError] = None
-        try:
-            call()
-        except AgoraError as exc:
-            error = exc
-        assert error is not None
-        scanner.exception(f"client error from {echo_url}", error)
-        scanner.assert_clean()
-        assert "[redacted]" in str(error)  # what Agora said is kept, minus the secrets
+    identity = SettingIdentity(APP_ID, "live", "cn")
+    for auth_scheme in ("basic", "hmac"):
+        client = AgoraClient(ClientConfig("id", CUSTOMER_SECRET, endpoint=echo_url, max_retries=1,
+                                          backoff_factor=0.01, backoff_jitter=0, auth_scheme=auth_scheme))
+        for method in ("PATCH", "GET"):
+            error: Optional[AgoraError] = None
+            try:
+                if method == "PATCH":
+                    client.patch_setting(identity, body)
+                else:
+                    client.get_setting(identity)
+            except AgoraError as exc:
+                error = exc
+            assert error is not None
+            assert f"HTTP {status}" in str(error)
+            scanner.exception(f"client error ({auth_scheme}) from {echo_url}", error)
+            assert "[redacted]" in str(error)  # the echoed request id; what Agora said is dropped or redacted
+        client.close()
 
-    with server_for(echo_url) as srv:
+    with server_for(echo_url) as srv:  # the provider, signing with HMAC
         inputs = without_provider(srv.check(setting_inputs(entryPoint="echo", storageConfig=keys(1)))[0])
         with pytest.raises(grpc.RpcError) as err:
             srv.create(inputs)
         scanner.rpc_error("create against an echoing endpoint", err.value)
     scanner.text("provider stderr (echoing endpoint)", srv.stderr_text())
+
+    # Whatever the server received is secret: every Authorization value whole, and every 8-character piece of
+    # it that holds any character of the signature or Basic token (``signature="AbC1`` too). The rest is the
+    # scheme's public boilerplate (``algorithm="hmac-sha256", headers="host date request-line digest"``).
+    assert {value.partition(" ")[0] for value in received} == {"Basic", "hmac"}
+    scanner.add_authorizations(received, "echoed")
+    for i, value in enumerate(sorted(set(received))):
+        at = value.rindex(credential_part(value))
+        scanner.add_secret(f"echoed Authorization value #{i} (pieces)", value[max(0, at - (WINDOW - 1)):])
     scanner.assert_clean()
+
+
+def test_the_scanner_finds_a_cut_signature() -> None:
+    """The scan itself: a 9-character cut of a signature learned after the text was captured is found."""
+    scan = Scanner()
+    TALLY.remove(scan)
+    authorization = 'hmac username="id", algorithm="hmac-sha256", headers="h", signature="q1W2e3R4t5Y6u7I8o9P0aSdF="'
+    scan.text("a message", "upstream said: ...e3R4t5Y6u... (truncated)")
+    scan.text("the scheme's words", 'algorithm="hmac-sha256", headers="host date request-line digest"')
+    scan.add_authorizations([authorization], "test")
+    assert [leak.split(" in ")[1].split(":")[0] for leak in scan.scan()] == ["a message"]
 
 
 KINDS = (
@@ -323,7 +444,13 @@ def test_the_scan_looked_everywhere() -> None:
     sites = [site for scan in TALLY for site in scan.sites]
     leaks = [leak for scan in TALLY for leak in scan.leaks]
     kinds = Counter(next((kind for kind in KINDS if kind in site), "other") for site in sites)
-    print(f"\nsecret-leak scan: {len(sites)} sites scanned, {len(leaks)} leaks; by kind: {dict(kinds)}")
-    assert len(TALLY) >= 5, "run the whole module"
+    looked_for = {value: name for scan in TALLY for table in (scan.secrets, scan.whole_only)
+                  for name, value in table.items()}
+    authorizations = sum(1 for name in looked_for.values() if "Authorization value #" in name and "pieces" not in name)
+    credentials = sum(1 for name in looked_for.values() if "credential #" in name)
+    print(f"\nsecret-leak scan: {len(sites)} sites scanned, {len(leaks)} leaks; {len(looked_for)} distinct secrets "
+          f"looked for ({len(SECRETS)} configured, {authorizations} Authorization values sent, {credentials} "
+          f"signatures and Basic tokens in them); by kind: {dict(kinds)}")
+    assert len(TALLY) >= 7, "run the whole module"
     assert set(kinds) == set(KINDS)
     assert leaks == []
