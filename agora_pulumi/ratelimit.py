@@ -25,6 +25,12 @@ from typing import Callable, Optional
 _MIN_SLEEP = 1e-6
 """Shortest sleep: ensures progress when a wake-up lands a rounding error short of the deadline."""
 
+ARRIVAL_MARGIN = 0.1
+"""Seconds added to the window of the process's shared buckets. Grants are spaced at the client, but
+requests reach the server a little later, each by its own delay (scheduling, connection reuse, TLS): measured
+here, a window of exactly one second let 52-54 requests arrive within one second at the server. The margin
+absorbs delay differences up to 100 ms, for about 9% of throughput at the default 50/s."""
+
 
 class TokenBucket:
     """At most ``burst`` grants in any ``burst / rate`` seconds; thread-safe, shared by all callers.
@@ -40,6 +46,7 @@ class TokenBucket:
         burst: Optional[float] = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        margin: float = 0.0,
     ) -> None:
         if not (isinstance(rate_per_second, (int, float)) and math.isfinite(rate_per_second) and rate_per_second > 0):
             raise ValueError(f"rate_per_second must be a finite number > 0, got {rate_per_second!r}")
@@ -49,7 +56,9 @@ class TokenBucket:
             raise ValueError(f"burst must be a whole number >= 1, got {burst!r}")
         self._rate = float(rate_per_second)
         self._burst = int(burst)
-        self._window = self._burst / self._rate
+        if not (math.isfinite(margin) and margin >= 0):
+            raise ValueError(f"margin must be a finite number >= 0, got {margin!r}")
+        self._window = self._burst / self._rate + margin
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
@@ -67,7 +76,7 @@ class TokenBucket:
 
     @property
     def window(self) -> float:
-        """Seconds after which a spent token is available again (``burst / rate``)."""
+        """Seconds after which a spent token is available again (``burst / rate``, plus the margin)."""
         return self._window
 
     def acquire(self) -> float:
@@ -102,5 +111,5 @@ def shared_bucket(rate: float) -> TokenBucket:
     with _shared_lock:
         bucket = _shared.get(key)
         if bucket is None:
-            bucket = _shared[key] = TokenBucket(key)
+            bucket = _shared[key] = TokenBucket(key, margin=ARRIVAL_MARGIN)
         return bucket

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from agora_pulumi.ratelimit import TokenBucket, shared_bucket
+from agora_pulumi.ratelimit import ARRIVAL_MARGIN, TokenBucket, shared_bucket
 
 
 class FakeClock:
@@ -171,3 +171,22 @@ def test_shared_bucket_is_the_same_across_threads() -> None:
 def test_shared_bucket_refuses_a_bad_rate() -> None:
     with pytest.raises(ValueError):
         shared_bucket(0)
+
+
+def test_the_shared_buckets_margin_keeps_delayed_arrivals_under_the_rate() -> None:
+    """Requests reach the server a little after their grant, each by its own delay. Without a margin a
+    one-second window at the server can hold more than ``rate`` of them; the shared buckets' margin absorbs
+    delay differences up to ``ARRIVAL_MARGIN``."""
+    clock = FakeClock()
+    plain = TokenBucket(50, clock=clock, sleep=clock.sleep)
+    granted = grant_times(plain, clock, 200)
+    # The last grant of the first burst arrives late: with the next burst a window can then hold 51.
+    late = [t + (0.099 if i == 49 else 0.0) for i, t in enumerate(granted)]
+    assert most_in_any_window(sorted(late), 1.0) > 50
+
+    clock = FakeClock()
+    margined = TokenBucket(50, clock=clock, sleep=clock.sleep, margin=ARRIVAL_MARGIN)
+    granted = grant_times(margined, clock, 200)
+    late = [t + (0.099 if i == 49 else 0.0) for i, t in enumerate(granted)]
+    assert most_in_any_window(sorted(late), 1.0) <= 50
+    assert shared_bucket(50).window == pytest.approx(1.0 + ARRIVAL_MARGIN)
