@@ -165,7 +165,8 @@ def fleet_outputs(settings: Mapping[str, Union[SettingResource, SnapshotSettingS
         )
     )
     return {
-        "settingIds": pulumi.Output.all(ids, public).apply(lambda v: [*v[0], *v[1]]),
+        # Member keys in config order (a set's `settings` object has none), so the list is stable.
+        "settingIds": [*ids, *(key for s in sets for key in s.member_keys)],
         "settings": pulumi.Output.all(values, public).apply(lambda v: {**v[0], **v[1]}),
     }
 

@@ -411,3 +411,5 @@ class SnapshotSettingSet(pulumi.dynamic.Resource, module=MODULE, name=SNAPSHOT_S
                 )
             keyed[member.key] = member.to_props()
         super().__init__(SnapshotSettingSetProvider(), resource_name, {"settings": keyed}, opts)
+        self.member_keys: list[str] = list(keyed)
+        """The members' keys in the order given (the state's object has no order)."""
