@@ -98,12 +98,8 @@ def register(spec: SettingSpec, opts: Optional[pulumi.ResourceOptions] = None) -
     """The resource of one resolved setting, of the API its ``api`` names, named by its setting id (the type
     differs per API, so the three kinds of one entry point never clash)."""
     if spec.kind is STANDARD:
-        args = setting_args(spec)
-        standard = StandardSnapshotSettingArgs(
-            app_id=args.app_id, entry_point=args.entry_point, region=args.region, enabled=args.enabled,
-            snapshot_interval=args.snapshot_interval, enable_moderation=args.enable_moderation,
-        )
-        return StandardSnapshotSetting(spec.resource_name, standard, opts=opts)
+        fields = {k: v for k, v in vars(setting_args(spec)).items() if k != "storage_config"}
+        return StandardSnapshotSetting(spec.resource_name, StandardSnapshotSettingArgs(**fields), opts=opts)
     cls = CustomSnapshotSetting if spec.kind is CUSTOM else SnapshotSetting
     return cls(spec.resource_name, setting_args(spec), opts=opts)
 
@@ -125,16 +121,7 @@ def register_fleet(
 def set_member(spec: SettingSpec) -> SettingSetMember:
     """One setting of a ``SnapshotSettingSet``, with the same inputs its single resource would get."""
     args = setting_args(spec)
-    return SettingSetMember(
-        app_id=spec.app_id,
-        entry_point=spec.entry_point,
-        region=spec.region,
-        enabled=spec.enabled,
-        snapshot_interval=spec.snapshot_interval,
-        enable_moderation=spec.enable_moderation,
-        storage_config=args.storage_config if spec.kind is not STANDARD else None,
-        api=spec.kind.name,
-    )
+    return SettingSetMember(**vars(args), api=spec.kind.name)
 
 
 def fleet_outputs(settings: Mapping[str, Union[SettingResource, SnapshotSettingSet]]) -> dict[str, Any]:

@@ -239,7 +239,33 @@ class _SettingResource(pulumi.dynamic.Resource):
         return _PY_TO_API.get(prop, prop)
 
 
-class SnapshotSetting(_SettingResource, module=MODULE, name=SNAPSHOT_SETTING):
+class _StorageSettingResource(_SettingResource):
+    """The two resources whose API takes ``storageConfig``: the same arguments, another provider each."""
+
+    storage_config: pulumi.Output[Optional[dict[str, Any]]]
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: Optional[SnapshotSettingArgs] = None,
+        opts: Optional[pulumi.ResourceOptions] = None,
+        *,
+        app_id: Optional[pulumi.Input[str]] = None,
+        entry_point: Optional[pulumi.Input[str]] = None,
+        region: Optional[pulumi.Input[str]] = None,
+        enabled: Optional[pulumi.Input[bool]] = None,
+        snapshot_interval: Optional[pulumi.Input[int]] = None,
+        enable_moderation: Optional[pulumi.Input[bool]] = None,
+        storage_config: Optional[StorageConfigInput] = None,
+    ) -> None:
+        keywords = dict(
+            app_id=app_id, entry_point=entry_point, region=region, enabled=enabled,
+            snapshot_interval=snapshot_interval, enable_moderation=enable_moderation, storage_config=storage_config,
+        )
+        super().__init__(resource_name, args, opts, keywords)
+
+
+class SnapshotSetting(_StorageSettingResource, module=MODULE, name=SNAPSHOT_SETTING):
     """The snapshot-capturing setting of one entry point in one push region, on the seed API's path
     (``…/settings/snapshot/regions/{region}``, storage vendors 0-5).
 
@@ -249,58 +275,14 @@ class SnapshotSetting(_SettingResource, module=MODULE, name=SNAPSHOT_SETTING):
     ``opts=ResourceOptions(aliases=[...])`` to keep the setting owned by one resource — see the README.
     """
 
-    storage_config: pulumi.Output[Optional[dict[str, Any]]]
 
-    def __init__(
-        self,
-        resource_name: str,
-        args: Optional[SnapshotSettingArgs] = None,
-        opts: Optional[pulumi.ResourceOptions] = None,
-        *,
-        app_id: Optional[pulumi.Input[str]] = None,
-        entry_point: Optional[pulumi.Input[str]] = None,
-        region: Optional[pulumi.Input[str]] = None,
-        enabled: Optional[pulumi.Input[bool]] = None,
-        snapshot_interval: Optional[pulumi.Input[int]] = None,
-        enable_moderation: Optional[pulumi.Input[bool]] = None,
-        storage_config: Optional[StorageConfigInput] = None,
-    ) -> None:
-        keywords = dict(
-            app_id=app_id, entry_point=entry_point, region=region, enabled=enabled,
-            snapshot_interval=snapshot_interval, enable_moderation=enable_moderation, storage_config=storage_config,
-        )
-        super().__init__(resource_name, args, opts, keywords)
-
-
-class CustomSnapshotSetting(_SettingResource, module=MODULE, name=CUSTOM.resource):
+class CustomSnapshotSetting(_StorageSettingResource, module=MODULE, name=CUSTOM.resource):
     """The current Media Broadcast API's *custom* snapshot setting (``…/settings/snapshot/custom/…``): like
     ``SnapshotSetting``, with the current storage tables (vendors 0-8: Google Cloud, Huawei Cloud and Baidu AI
     Cloud added). Same identity, lifecycle and secrets as ``SnapshotSetting``; an independent setting at
     Agora."""
 
     _PROVIDER: ClassVar[type[SnapshotSettingProvider]] = CustomSnapshotSettingProvider
-
-    storage_config: pulumi.Output[Optional[dict[str, Any]]]
-
-    def __init__(
-        self,
-        resource_name: str,
-        args: Optional[SnapshotSettingArgs] = None,
-        opts: Optional[pulumi.ResourceOptions] = None,
-        *,
-        app_id: Optional[pulumi.Input[str]] = None,
-        entry_point: Optional[pulumi.Input[str]] = None,
-        region: Optional[pulumi.Input[str]] = None,
-        enabled: Optional[pulumi.Input[bool]] = None,
-        snapshot_interval: Optional[pulumi.Input[int]] = None,
-        enable_moderation: Optional[pulumi.Input[bool]] = None,
-        storage_config: Optional[StorageConfigInput] = None,
-    ) -> None:
-        keywords = dict(
-            app_id=app_id, entry_point=entry_point, region=region, enabled=enabled,
-            snapshot_interval=snapshot_interval, enable_moderation=enable_moderation, storage_config=storage_config,
-        )
-        super().__init__(resource_name, args, opts, keywords)
 
 
 class StandardSnapshotSetting(_SettingResource, module=MODULE, name=STANDARD.resource):

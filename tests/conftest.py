@@ -8,6 +8,7 @@ import pytest
 
 from agora_pulumi.testing.emulator import EmulatorHandle, running_emulator
 from agora_pulumi.testing.engine import ProviderServer
+from tests.mock_monitor import RecordingMonitor, install
 from tests.support import clean_env, stack_config
 
 
@@ -30,3 +31,9 @@ def server(emu: EmulatorHandle) -> Iterator[ProviderServer]:
     with ProviderServer(env=clean_env()) as srv:
         srv.configure(stack_config(emu.url))
         yield srv
+
+
+@pytest.fixture
+def monitor() -> RecordingMonitor:
+    """A program's registrations, recorded by the SDK's mock monitor."""
+    return install()

@@ -10,48 +10,10 @@ import dill
 import pulumi
 import pytest
 from google.protobuf import json_format
-from pulumi.runtime import mocks, rpc
 
 from agora_pulumi import TYPE_TOKEN, SnapshotSetting, SnapshotSettingArgs, StorageConfigArgs, Vendor
 from agora_pulumi.provider import SnapshotSettingProvider
-
-SECRET_SIG = {rpc._special_sig_key: rpc._special_secret_sig}
-
-
-class RecordingMonitor(mocks.MockMonitor):
-    """The SDK's mock monitor, keeping the raw RegisterResource requests (options included)."""
-
-    def __init__(self, m: mocks.Mocks) -> None:
-        super().__init__(m)
-        self.requests: list[Any] = []
-
-    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
-        if request.type != "pulumi:pulumi:Stack":
-            self.requests.append(request)
-        return super().RegisterResource(request)
-
-
-class EchoMocks(mocks.Mocks):
-    def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        return f"{args.name}-id", args.inputs
-
-    def call(self, args: mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-        return {}, []
-
-
-@pytest.fixture
-def monitor() -> RecordingMonitor:
-    recording = RecordingMonitor(EchoMocks())
-    pulumi.runtime.set_mocks(EchoMocks(), project="agora-snapshots", stack="dev", preview=False, monitor=recording)
-    return recording
-
-
-def is_secret(value: Any) -> bool:
-    return isinstance(value, dict) and all(value.get(k) == v for k, v in SECRET_SIG.items())
-
-
-def registered(monitor: RecordingMonitor) -> list[dict[str, Any]]:
-    return [json_format.MessageToDict(r.object) for r in monitor.requests]
+from tests.mock_monitor import RecordingMonitor, is_secret, registered
 
 
 def issue_example() -> SnapshotSetting:

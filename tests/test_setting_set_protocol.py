@@ -18,18 +18,11 @@ from agora_pulumi import SettingSetMember, SnapshotSettingSet, StorageConfigArgs
 from agora_pulumi.names import type_token
 from agora_pulumi.testing.emulator import EmulatorHandle, running_emulator
 from agora_pulumi.testing.engine import UNKNOWN, ProviderServer, provider_blob
+from tests.mock_monitor import RecordingMonitor, is_secret, registered
 from tests.support import APP_ID, clean_env, stack_config
-from tests.test_resource import EchoMocks, RecordingMonitor, is_secret, registered
 
 SET_TYPE = type_token("SnapshotSettingSet")
 SET_ID = f"set:{APP_ID}"
-
-
-@pytest.fixture
-def monitor() -> RecordingMonitor:
-    recording = RecordingMonitor(EchoMocks())
-    pulumi.runtime.set_mocks(EchoMocks(), project="agora-snapshots", stack="dev", preview=False, monitor=recording)
-    return recording
 
 
 def set_server(url: str) -> ProviderServer:
