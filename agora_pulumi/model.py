@@ -71,7 +71,8 @@ def props_of(kind: SettingKind) -> tuple[str, ...]:
     return TOP_LEVEL_PROPS if kind.takes_storage else tuple(p for p in TOP_LEVEL_PROPS if p != "storageConfig")
 
 
-def _never_unknown(_value: Any) -> bool:
+def never_unknown(_value: Any) -> bool:
+    """The default ``is_unknown``: outside a preview every value is known."""
     return False
 
 
@@ -237,7 +238,7 @@ _PYTHON_NAMES: Mapping[str, str] = {
 def check_props(
     news: Mapping[str, Any],
     olds: Optional[Mapping[str, Any]] = None,
-    is_unknown: IsUnknown = _never_unknown,
+    is_unknown: IsUnknown = never_unknown,
     kind: SettingKind = LEGACY,
 ) -> tuple[dict[str, Any], list[Failure]]:
     """Validate and normalise a setting's inputs, for the API described by ``kind``.
@@ -370,7 +371,7 @@ def _contains_unknown(value: Any, is_unknown: IsUnknown) -> bool:
 def diff_props(
     olds: Mapping[str, Any],
     news: Mapping[str, Any],
-    is_unknown: IsUnknown = _never_unknown,
+    is_unknown: IsUnknown = never_unknown,
     kind: SettingKind = LEGACY,
 ) -> tuple[list[str], list[str]]:
     """Which properties change, and which of those force a replace.

@@ -19,7 +19,7 @@ from typing import Any, Mapping, Optional
 from . import rules
 from .identity import SettingIdentity
 from .kinds import KINDS, LEGACY, SettingKind
-from .model import Failure, IsUnknown, _never_unknown, check_props, diff_props
+from .model import Failure, IsUnknown, check_props, diff_props, never_unknown
 
 SETTINGS = "settings"
 """The set's one property: ``{member key: member}``."""
@@ -43,7 +43,7 @@ def _fields(member: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def check_set(
-    news: Mapping[str, Any], olds: Optional[Mapping[str, Any]] = None, is_unknown: IsUnknown = _never_unknown
+    news: Mapping[str, Any], olds: Optional[Mapping[str, Any]] = None, is_unknown: IsUnknown = never_unknown
 ) -> tuple[dict[str, Any], list[Failure]]:
     """Every member checked with its API's rules; failures are named ``settings["<key>"].<property>``."""
     failures: list[Failure] = []
@@ -99,7 +99,7 @@ def members(props: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
 
 
 def member_changes(
-    olds: Mapping[str, Any], news: Mapping[str, Any], is_unknown: IsUnknown = _never_unknown
+    olds: Mapping[str, Any], news: Mapping[str, Any], is_unknown: IsUnknown = never_unknown
 ) -> tuple[list[str], list[str]]:
     """``(changed or added members, removed members)`` between the old outputs and the new inputs.
 
