@@ -198,3 +198,60 @@ def test_adopt_as_a_subprocess_writes_files_and_keys_only_to_the_0600_keys_file(
     assert again.returncode == 2
     assert "already exists" in again.stderr and "Traceback" not in again.stderr
     assert again.stdout == ""
+
+
+PY_COMMAND = re.compile(r"^#\s+pulumi config set --secret '([^']+)'", re.M)
+
+
+def test_python_format_round_trip_sends_exactly_what_agora_holds(
+    emu: EmulatorHandle, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The same with ``--format python``: the generated module runs as the program (under mocks)."""
+    import pulumi
+    import pulumi.runtime
+    from stack_test_support import RecordingMocks
+
+    for key in [k for k in os.environ if k.startswith("AGORA_")]:
+        monkeypatch.delenv(key)
+    for key, value in env_for(emu).items():
+        if key.startswith("AGORA_"):
+            monkeypatch.setenv(key, value)
+    monkeypatch.chdir(REPO)
+    assert cli.main([*ADOPT, "--format", "python"]) == 0
+    source, err = capsys.readouterr()
+    assert_no_key(source, err)
+    before = {(ep, r): emu.stored(APP, ep, r) for ep in ("live", "sports") for r in ("cn", "ap", "eu")}
+
+    # Fill the keys as the commands say: the value is the one stored for the bucket the key's resource names.
+    config: dict[str, str] = {}
+    for key in PY_COMMAND.findall(source):
+        name = key.split(":", 1)[1]
+        bucket = re.search(rf"bucket='([^']+)',\n\s+access_key=cfg.require_secret\('{name[:-9]}AccessKey'\)", source)
+        assert bucket is not None, name
+        which = "accessKey" if name.endswith("AccessKey") else "secretKey"
+        config[key] = next(b["storageConfig"][which] for b in LIVE.values()
+                           if b.get("storageConfig", {}).get("bucket") == bucket.group(1))
+    assert len(config) == 6
+
+    mocks = RecordingMocks()
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack="dev", preview=False)
+    pulumi.runtime.set_all_config(config, sorted(config))
+
+    @pulumi.runtime.test
+    def program() -> pulumi.Output[int]:
+        exec(compile(source, "adopted.py", "exec"), {"__name__": "__main__"})
+        return pulumi.Output.from_input(0)
+
+    program()
+    assert sorted(r.name for r in mocks.registered) == sorted(f"{APP}/{ep}/{r}" for ep, r in before)
+
+    emu.reset()
+    with ProviderServer(env=clean_env()) as server:
+        server.configure(stack_config(emu.url))
+        for registration in mocks.registered:
+            inputs, failures = server.check(plain(registration.inputs), name=registration.name)
+            assert failures == []
+            server.create(inputs, name=registration.name)
+    unconfigured = {"enabled": False, "enableModeration": False, "snapshotInterval": 10}
+    for (ep, region), held in before.items():
+        assert emu.stored(APP, ep, region) == (held if held is not None else unconfigured), (ep, region)
