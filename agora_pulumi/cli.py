@@ -10,6 +10,7 @@ the handlers, so ``--help`` and the other commands never import Pulumi.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
@@ -54,7 +55,60 @@ def add_policy(subparsers: Any) -> None:
     new.set_defaults(handler=_policy_new)
 
 
-COMMANDS: list[AddCommand] = [add_policy]
+def _adopt(args: argparse.Namespace) -> int:
+    from agora_pulumi import adopt
+
+    try:
+        return adopt.run(args, os.environ, sys.stdout, sys.stderr)
+    except adopt.AdoptError as err:
+        raise CommandError(str(err)) from None
+
+
+def add_adopt(subparsers: Any) -> None:
+    adopt = subparsers.add_parser(
+        "adopt",
+        help="write declarations for snapshot settings that already exist at Agora",
+        description="Read live snapshot settings with the provider's client (agora:* from --stack-config, then "
+        "AGORA_* variables) and write the fleet stack config or Python declarations that reproduce them, so the "
+        "next `pulumi up` changes nothing at Agora. Storage keys are never printed: the output has "
+        "`pulumi config set --secret` commands for them.",
+    )
+    adopt.add_argument("--app-id", required=True, help="the App ID of the entry points")
+    adopt.add_argument(
+        "--entry-point", required=True, action="append", metavar="NAME", help="an entry point to adopt (repeatable)"
+    )
+    adopt.add_argument(
+        "--regions", default="cn,ap,na,eu", metavar="LIST", help="comma-separated push regions (default: cn,ap,na,eu)"
+    )
+    adopt.add_argument(
+        "--api", choices=("legacy", "standard", "custom"), default="legacy",
+        help="which API to read and which resource to write: legacy (SnapshotSetting, default), standard, custom",
+    )
+    adopt.add_argument(
+        "--format", choices=("fleet", "python"), default="fleet",
+        help="fleet: the agora-snapshots:* stack config (default); python: SnapshotSetting(...) declarations",
+    )
+    adopt.add_argument("--output", metavar="FILE", help="write the declarations to FILE (default: stdout)")
+    adopt.add_argument(
+        "--keys-file", metavar="FILE",
+        help="also write a new mode-0600 script that sets the storage keys Agora returned (never printed otherwise)",
+    )
+    adopt.add_argument(
+        "--stack-config", metavar="FILE",
+        help="a Pulumi.<stack>.yaml whose plain agora:* values configure the client (encrypted ones cannot be read)",
+    )
+    adopt.add_argument(
+        "--project", metavar="NAME",
+        help="the config namespace (default: the name in ./Pulumi.yaml, else agora-snapshots)",
+    )
+    adopt.add_argument(
+        "--skip-unconfigured", action="store_true",
+        help="leave out settings that read as never configured (disabled, interval 10, no moderation, no storage)",
+    )
+    adopt.set_defaults(handler=_adopt)
+
+
+COMMANDS: list[AddCommand] = [add_policy, add_adopt]
 
 
 def build_parser() -> argparse.ArgumentParser:

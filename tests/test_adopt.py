@@ -1,0 +1,300 @@
+"""``agora-pulumi adopt``: keys Agora did not return, 404s, bad arguments, ``--stack-config``, the Python format.
+
+The round trip (adopt → ``pulumi up`` sends back what Agora holds) is in ``tests/stacks/test_adopt_roundtrip.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+import pytest
+import yaml
+
+from agora_pulumi import cli
+from agora_pulumi.adopt import AdoptError, read_live, render_fleet, render_python
+from agora_pulumi.client import AgoraClient
+from agora_pulumi.client_config import ClientConfig
+from agora_pulumi.errors import NotFoundError
+from agora_pulumi.identity import SettingIdentity
+from agora_pulumi.kinds import CUSTOM, LEGACY, STANDARD, SettingKind
+from agora_pulumi.testing.emulator import EmulatorHandle, running_emulator
+
+REPO = Path(__file__).resolve().parents[1]
+APP = "0123456789abcdef"
+AK, SK = "AKIAadoptUnitAccess01", "adoptUnitSecretValue01xyz"
+
+
+class Run:
+    def __init__(self, code: int, out: str, err: str) -> None:
+        self.code, self.out, self.err = code, out, err
+
+
+@pytest.fixture
+def adopt(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Any:
+    """``adopt(*args, env={...})``: run ``cli.main(["adopt", ...])`` in-process with only these AGORA_* variables."""
+    monkeypatch.chdir(REPO)
+
+    def call(*args: str, env: Mapping[str, str] = {}) -> Run:  # noqa: B006 - read only
+        for key in [k for k in os.environ if k.startswith("AGORA_")]:
+            monkeypatch.delenv(key)
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        try:
+            code = cli.main(["adopt", *args])
+        except SystemExit as exc:  # argparse's own usage errors
+            code = int(exc.code or 0)
+        out, err = capsys.readouterr()
+        assert "Traceback" not in err
+        return Run(code, out, err)
+
+    return call
+
+
+def env_for(url: str, **extra: str) -> dict[str, str]:
+    return {
+        "AGORA_ENDPOINT": url, "AGORA_CUSTOMER_ID": "demo-customer-id", "AGORA_CUSTOMER_SECRET": "demo-customer-secret",
+        "AGORA_RETRY_BACKOFF_SECONDS": "0.01", "AGORA_RETRY_JITTER_SECONDS": "0", "AGORA_MAX_RETRIES": "1", **extra,
+    }
+
+
+@pytest.fixture
+def emu() -> Iterator[EmulatorHandle]:
+    with running_emulator(entry_points=[f"{APP}/live"]) as handle:
+        yield handle
+
+
+def patch(emu: EmulatorHandle, region: str, body: dict[str, Any]) -> None:
+    client = AgoraClient(ClientConfig.from_sources(lambda _k: None, env_for(emu.url)))
+    client.patch_setting(SettingIdentity(APP, "live", region), body)
+    client.close()
+
+
+# --- keys Agora did not return --------------------------------------------------------------------------
+
+
+class _Canned(BaseHTTPRequestHandler):
+    """A stand-in Agora whose GET answers carry masked or no keys (the emulator always returns them)."""
+
+    answers: dict[str, Any] = {}
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        region = self.path.rsplit("/", 1)[1]
+        data = json.dumps(self.answers[region]).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *_args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def canned() -> Iterator[str]:
+    _Canned.answers = {
+        "cn": {"enabled": True, "enableModeration": False, "snapshotInterval": 20, "storageConfig": {
+            "vendor": 2, "region": 1, "bucket": "masked-cn", "accessKey": "LTAI***xyz", "secretKey": SK}},
+        "ap": {"enabled": True, "enableModeration": False, "snapshotInterval": 20, "storageConfig": {
+            "vendor": 3, "region": 10, "bucket": "nokeys-1250000000"}},
+    }
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Canned)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_keys_agora_did_not_return_get_a_placeholder_and_are_named(adopt: Any, canned: str, tmp_path: Path) -> None:
+    keys = tmp_path / "keys.sh"
+    run = adopt("--app-id", APP, "--entry-point", "live", "--regions", "cn,ap", "--keys-file", str(keys),
+                env=env_for(canned))
+    assert run.code == 0, run.err
+    assert SK not in run.out + run.err and SK[:8] not in run.out + run.err
+    ns = "agora-snapshots:storageProfiles"
+    assert f"storage keys returned by Agora (1): {ns}.aliyun-masked-cn.secretKey." in run.err
+    assert (
+        f"storage keys NOT returned by Agora (3): {ns}.aliyun-masked-cn.accessKey, "
+        f"{ns}.tencent-nokeys-1250000000.accessKey, {ns}.tencent-nokeys-1250000000.secretKey; get them from the "
+        "bucket's owner." in run.err
+    )
+    assert (
+        f"#   pulumi config set --secret --path '{ns}.aliyun-masked-cn.accessKey'   "
+        "# <accessKey of Aliyun OSS bucket masked-cn> (NOT returned by Agora: you must supply it)" in run.out
+    )
+    assert "Agora returned 1 of 4 keys" in run.out
+    script = keys.read_text()
+    assert script.count("| pulumi config set") == 1 and f"'{SK}'" in script
+    assert f"#   pulumi config set --secret --path '{ns}.tencent-nokeys-1250000000.secretKey'" in script
+
+
+# --- 404, errors, arguments -------------------------------------------------------------------------------
+
+
+def test_gone_entry_point_is_skipped_with_a_message(adopt: Any, emu: EmulatorHandle) -> None:
+    run = adopt("--app-id", APP, "--entry-point", "old", "--entry-point", "live", "--regions", "eu",
+                env=env_for(emu.url))
+    assert run.code == 0, run.err
+    assert f"adopt: entry point 'old' of app '{APP}' does not exist at Agora (404): skipped." in run.err
+    entry_points = yaml.safe_load(run.out)["config"]["agora-snapshots:entryPoints"]
+    assert [e["name"] for e in entry_points] == ["live"]
+    assert len(emu.api_requests("GET")) == 2  # one for old (then no more regions), one for live
+
+
+def test_nothing_to_adopt_is_an_error(adopt: Any, emu: EmulatorHandle) -> None:
+    run = adopt("--app-id", APP, "--entry-point", "old", env=env_for(emu.url))
+    assert run.code == 2 and run.out == ""
+    assert "nothing to adopt" in run.err
+
+
+def test_an_api_error_stops_with_the_clients_message_and_no_secret(adopt: Any, emu: EmulatorHandle) -> None:
+    run = adopt("--app-id", APP, "--entry-point", "live", env=env_for(emu.url, AGORA_CUSTOMER_SECRET="wrong-secret-123"))
+    assert run.code == 2 and run.out == ""
+    assert "Reading snapshot setting 0123456789abcdef/live/cn failed." in run.err
+    assert "HTTP 401" in run.err
+    assert "wrong-secret-123" not in run.err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--app-id", "", "--entry-point", "live"], "--app-id "),
+        (["--app-id", "a b", "--entry-point", "live"], "--app-id "),
+        (["--app-id", APP, "--entry-point", "li/ve"], "--entry-point "),
+        (["--app-id", APP, "--entry-point", "live", "--regions", "cn,us"], "--regions: "),
+        (["--app-id", APP, "--entry-point", "live", "--regions", "cn,CN"], "--regions: 'cn' is listed twice"),
+        (["--app-id", APP, "--entry-point", "live", "--stack-config", "/nonexistent/Pulumi.x.yaml"],
+         "--stack-config /nonexistent/Pulumi.x.yaml: cannot read it"),
+        (["--app-id", APP], "the following arguments are required: --entry-point"),
+        (["--app-id", APP, "--entry-point", "live", "--format", "json"], "invalid choice: 'json'"),
+    ],
+)
+def test_bad_arguments_are_clear_errors(adopt: Any, args: list[str], message: str) -> None:
+    run = adopt(*args, env=env_for("http://127.0.0.1:9"))
+    assert run.code == 2 and run.out == ""
+    assert message in run.err
+
+
+def test_missing_credentials_name_the_variable(adopt: Any) -> None:
+    run = adopt("--app-id", APP, "--entry-point", "live", env={"AGORA_ENDPOINT": "http://127.0.0.1:9"})
+    assert run.code == 2
+    assert "AGORA_CUSTOMER_ID" in run.err and "--stack-config" in run.err
+
+
+def test_stack_config_plain_values_are_used_and_secure_ones_fall_back_to_the_environment(
+    adopt: Any, emu: EmulatorHandle, tmp_path: Path
+) -> None:
+    stack = tmp_path / "Pulumi.prod.yaml"
+    stack.write_text(
+        "config:\n"
+        f"  agora:endpoint: {emu.url}\n"
+        "  agora:customerId: demo-customer-id\n"
+        "  agora:customerSecret:\n    secure: AAABAHRoaXMgaXMgbm90IHJlYWw=\n"
+        "  agora:maxRetries: 1\n"
+        "  agora-snapshots:entryPoints: [live]\n"
+    )
+    run = adopt("--app-id", APP, "--entry-point", "live", "--regions", "cn", "--stack-config", str(stack),
+                env={"AGORA_CUSTOMER_SECRET": "demo-customer-secret", "AGORA_ENDPOINT": "http://127.0.0.1:9"})
+    assert run.code == 0, run.err
+    assert (
+        "adopt: agora:customerSecret is encrypted in Pulumi.prod.yaml (secure:) and only the Pulumi CLI can decrypt "
+        "it: using AGORA_CUSTOMER_SECRET from the environment instead" in run.err
+    )
+    assert len(emu.api_requests("GET")) == 1  # the stack's endpoint beat AGORA_ENDPOINT
+
+    without = adopt("--app-id", APP, "--entry-point", "live", "--stack-config", str(stack), env={})
+    assert without.code == 2 and "No Agora customer secret" in without.err
+
+
+def test_storage_outside_its_push_region_cannot_be_a_fleet_but_can_be_python(adopt: Any, emu: EmulatorHandle) -> None:
+    patch(emu, "eu", {"enabled": True, "storageConfig": {
+        "vendor": 2, "region": 1, "bucket": "shanghai-bucket", "accessKey": AK, "secretKey": SK}})
+    fleet = adopt("--app-id", APP, "--entry-point", "live", "--regions", "eu", env=env_for(emu.url))
+    assert fleet.code == 2 and fleet.out == ""
+    assert "cannot be written as a fleet config" in fleet.err and "--format python" in fleet.err
+    assert AK not in fleet.err and SK not in fleet.err
+    python = adopt("--app-id", APP, "--entry-point", "live", "--regions", "eu", "--format", "python",
+                   env=env_for(emu.url))
+    assert python.code == 0, python.err
+
+
+# --- formats ----------------------------------------------------------------------------------------------
+
+
+def test_python_format_compiles_and_reads_every_key_from_secret_config(
+    adopt: Any, emu: EmulatorHandle, tmp_path: Path
+) -> None:
+    patch(emu, "cn", {"enabled": True, "snapshotInterval": 15, "storageConfig": {
+        "vendor": 2, "region": 1, "bucket": "py-snaps", "accessKey": AK, "secretKey": SK}})
+    output = tmp_path / "adopted.py"
+    run = adopt("--app-id", APP, "--entry-point", "live", "--regions", "cn,na", "--format", "python",
+                "--output", str(output), env=env_for(emu.url))
+    assert run.code == 0, run.err
+    assert run.out == ""
+    source = output.read_text()
+    assert AK not in source + run.err and SK not in source + run.err
+    compile(source, str(output), "exec")
+    assert "from agora_pulumi import SnapshotSetting, StorageConfigArgs" in source
+    assert source.count("SnapshotSetting(\n") == 2
+    assert "cfg = pulumi.Config('agora-snapshots')" in source
+    assert "access_key=cfg.require_secret('aliyunPySnapsAccessKey')" in source
+    assert "secret_key=cfg.require_secret('aliyunPySnapsSecretKey')" in source
+    assert "#   pulumi config set --secret 'agora-snapshots:aliyunPySnapsAccessKey'" in source
+    assert "    '0123456789abcdef/live/cn',\n" in source and "snapshot_interval=15," in source
+    assert "    '0123456789abcdef/live/na',\n" in source and "enabled=False," in source
+
+
+def reader(answers: Mapping[str, Mapping[str, Any]]) -> Any:
+    def read(identity: SettingIdentity, kind: SettingKind) -> Mapping[str, Any]:
+        if identity.entry_point not in answers:
+            raise NotFoundError(method="GET", path="/x", status=404)
+        return answers[identity.entry_point]
+
+    return read
+
+
+CUSTOM_ANSWER = {"enabled": True, "snapshotInterval": 10, "enableModeration": True, "storageConfig": {
+    "vendor": 7, "region": 6, "bucket": "huawei-hk", "accessKey": AK, "secretKey": SK}}
+
+
+@pytest.mark.parametrize("kind", [CUSTOM, STANDARD])
+def test_current_apis_write_their_own_resource_and_api_field(kind: SettingKind) -> None:
+    reading = read_live(reader({"live": CUSTOM_ANSWER}), APP, ["live"], ["ap"], kind)
+    fleet = render_fleet(reading.settings, APP, kind)
+    config = yaml.safe_load(fleet.text)["config"]
+    (entry,) = config["agora-snapshots:entryPoints"]
+    assert entry["api"] == kind.name
+    python = render_python(reading.settings, APP, kind, "agora-snapshots")
+    compile(python.text, "adopted.py", "exec")
+    assert f"{kind.resource}(\n    '{kind.name}:{APP}/live/ap'," in python.text
+    if kind is CUSTOM:
+        assert config["agora-snapshots:storageProfiles"] == {
+            "custom-huawei-huawei-hk": {"vendor": 7, "region": 6, "bucket": "huawei-hk", "api": "custom"}
+        }
+        assert "storage_config=StorageConfigArgs(" in python.text
+    else:  # standard takes no storage: none is written, and the answer's is noted as ignored
+        assert config["agora-snapshots:storageProfiles"] == {} and "storage" not in entry
+        assert "storageConfig" in reading.notes[0] and "ignored" in reading.notes[0]
+        assert "StorageConfigArgs" not in python.text and fleet.keys == []
+    assert AK not in fleet.text + python.text and SK not in fleet.text + python.text
+
+
+def test_skip_unconfigured_leaves_out_settings_that_read_as_defaults() -> None:
+    unconfigured = {"enabled": False, "enableModeration": False, "snapshotInterval": 10}
+    reading = read_live(reader({"a": unconfigured}), APP, ["a"], ["cn", "ap"], LEGACY, skip_unconfigured=True)
+    assert reading.settings == [] and len(reading.notes) == 2
+    kept = read_live(reader({"a": unconfigured}), APP, ["a"], ["cn"], LEGACY)
+    assert kept.settings[0].unconfigured and kept.settings[0].enabled is False
+
+
+def test_an_answer_that_cannot_be_reproduced_is_refused() -> None:
+    with pytest.raises(AdoptError, match="snapshotInterval"):
+        read_live(reader({"a": {"enabled": True, "snapshotInterval": "30"}}), APP, ["a"], ["cn"], LEGACY)
+    with pytest.raises(AdoptError, match="without a bucket"):
+        read_live(reader({"a": {"enabled": True, "storageConfig": {"vendor": 2, "region": 1}}}), APP, ["a"], ["cn"])
