@@ -22,7 +22,7 @@ from agora_pulumi.client import AgoraClient
 from agora_pulumi.client_config import ClientConfig
 from agora_pulumi.identity import SettingIdentity
 from agora_pulumi.testing.emulator import EmulatorHandle, running_emulator
-from agora_pulumi.testing.engine import ProviderServer
+from agora_pulumi.testing.engine import ProviderServer, provider_blob
 from tests.support import clean_env, stack_config
 
 APP = "0123456789abcdef0123456789abcdef"
@@ -255,3 +255,46 @@ def test_python_format_round_trip_sends_exactly_what_agora_holds(
     unconfigured = {"enabled": False, "enableModeration": False, "snapshotInterval": 10}
     for (ep, region), held in before.items():
         assert emu.stored(APP, ep, region) == (held if held is not None else unconfigured), (ep, region)
+
+
+def test_adopt_custom_settings_over_http_round_trips_to_the_custom_path(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The current API's custom path, end to end: a Huawei (vendor 7) setting stored at the emulator is adopted
+    with ``--api custom`` and the program's CustomSnapshotSetting sends back exactly what Agora holds."""
+    from agora_pulumi.kinds import CUSTOM
+
+    held = {"enabled": True, "snapshotInterval": 20, "enableModeration": False,
+            "storageConfig": {"vendor": 7, "region": 6, "bucket": "acme-obs-ap", "accessKey": AK_AP, "secretKey": SK_AP}}
+    with running_emulator(auth="hmac") as emu:
+        client = AgoraClient(ClientConfig.from_sources(lambda _k: None, env_for(emu)))
+        client.patch_setting(SettingIdentity(APP, "live", "ap"), held, CUSTOM)
+        emu.clear_requests()
+        for key in [k for k in os.environ if k.startswith("AGORA_")]:
+            monkeypatch.delenv(key)
+        for key, value in env_for(emu).items():
+            if key.startswith("AGORA_"):
+                monkeypatch.setenv(key, value)
+        monkeypatch.chdir(REPO)
+        assert cli.main(["adopt", "--app-id", APP, "--entry-point", "live", "--regions", "ap", "--api", "custom"]) == 0
+        out, err = capsys.readouterr()
+        assert_no_key(out, err)
+        assert [r["path"].split("/settings/")[1] for r in emu.api_requests()] == ["snapshot/custom/regions/ap"]
+
+        config = yaml.safe_load(out)["config"]
+        fill = {"accessKey": AK_AP, "secretKey": SK_AP}
+        for key in COMMAND.findall(out):
+            set_path(config, PROJECT, key, fill[key.rsplit(".", 1)[1]])
+        flat, secret = to_runtime_config(config, extra_secret_keys=[f"{PROJECT}:storageProfiles"])
+        run = run_program(flat, secret)
+        [registration] = run.mocks.registered
+        assert registration.typ == CUSTOM.type_token
+
+        emu.reset()
+        with ProviderServer(env=clean_env(), provider=provider_blob("custom"), type_token=CUSTOM.type_token) as server:
+            server.configure(stack_config(emu.url))
+            inputs, failures = server.check(plain(registration.inputs), name=registration.name)
+            assert failures == []
+            server.create(inputs, name=registration.name)
+        assert emu.stored(APP, "live", "ap", kind="custom") == held
+        assert emu.stored(APP, "live", "ap") is None  # the seed's setting was not touched
