@@ -14,7 +14,8 @@ Pure data and functions: no HTTP, no Pulumi.
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional
+from collections.abc import Mapping
+from typing import Any, Optional
 
 from . import rules
 from .identity import SettingIdentity

@@ -134,7 +134,8 @@ class SnapshotSettingSetProvider(AgoraResourceProvider):
         changed, removed = member_changes(olds, news)
         written = self._write(id_, news, changed, "Updating")
         self._disable(id_, members(olds), removed, "Updating")
-        kept = {key: dict(member) for key, member in members(olds).items() if key in members(news)}
+        wanted = members(news)
+        kept = {key: dict(member) for key, member in members(olds).items() if key in wanted}
         return UpdateResult({SETTINGS: {**kept, **written}})
 
     def _disable(self, set_id: str, old: Mapping[str, Mapping[str, Any]], keys: list[str], doing: str) -> None:
