@@ -309,14 +309,27 @@ def secret_keys(profiles: Sequence[Profile], namespace: str, fmt: str) -> list[S
     """The keys to set, in profile order: fleet ``<ns>:storageProfiles.<name>.<field>`` (``--path``), python
     ``<ns>:<profileName>AccessKey``."""
     out: list[SecretKey] = []
-    for profile in profiles:
+    stems = _unique_stems([profile.name for profile in profiles])
+    for profile, stem in zip(profiles, stems):
         for key in SECRET_STORAGE_FIELDS:
             if fmt == "fleet":
                 config_key, path = f"{namespace}:storageProfiles.{profile.name}.{key}", True
             else:
-                config_key, path = f"{namespace}:{_camel(profile.name)}{key[0].upper()}{key[1:]}", False
+                config_key, path = f"{namespace}:{stem}{key[0].upper()}{key[1:]}", False
             out.append(SecretKey(config_key, path, key, profile, profile.storage.key(key)))
     return out
+
+
+def _unique_stems(names: Sequence[str]) -> list[str]:
+    """camelCase config-key stems, one per profile: distinct profile names can camelCase alike
+    (``my-bucket2`` and ``my-bucket-2``), and two profiles sharing a config key would swap their keys."""
+    stems: list[str] = []
+    for name in names:
+        stem, n = _camel(name), 2
+        while stem in stems:
+            stem, n = f"{_camel(name)}{n}", n + 1
+        stems.append(stem)
+    return stems
 
 
 # --- the result -------------------------------------------------------------------------------------------

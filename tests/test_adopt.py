@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -298,3 +299,20 @@ def test_an_answer_that_cannot_be_reproduced_is_refused() -> None:
         read_live(reader({"a": {"enabled": True, "snapshotInterval": "30"}}), APP, ["a"], ["cn"], LEGACY)
     with pytest.raises(AdoptError, match="without a bucket"):
         read_live(reader({"a": {"enabled": True, "storageConfig": {"vendor": 2, "region": 1}}}), APP, ["a"], ["cn"])
+
+
+def test_python_config_keys_stay_distinct_when_profile_names_camelcase_alike() -> None:
+    """Two key pairs for bucket ``my-bucket`` and one for ``my-bucket2`` give profile names that camelCase
+    to the same stem; each profile must still read its own keys (else one setting would get another's)."""
+    def answer(bucket: str, n: int) -> dict[str, Any]:
+        return {"enabled": True, "snapshotInterval": 10, "enableModeration": False, "storageConfig": {
+            "vendor": 0, "region": 0, "bucket": bucket, "accessKey": f"AK-collide-{n:04d}",
+            "secretKey": f"SK-collide-{n:04d}"}}
+
+    reading = read_live(reader({"a": answer("my-bucket", 1), "b": answer("my-bucket", 2), "c": answer("my-bucket2", 3)}),
+                        APP, ["a", "b", "c"], ["cn"], LEGACY)
+    python = render_python(reading.settings, APP, LEGACY, "agora-snapshots")
+    config_keys = [k.config_key for k in python.keys]
+    assert len(config_keys) == len(set(config_keys)) == 6
+    read_keys = re.findall(r"cfg\.require_secret\('([^']+)'\)", python.text)
+    assert len(set(read_keys)) == 6  # three settings, each reading its own two keys
