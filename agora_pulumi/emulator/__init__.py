@@ -7,7 +7,8 @@ own setting), plus what
 the real service cannot give a test: fault injection, a log of what it received, and its own state to
 compare.
 
-Standard library only (plus ``agora_pulumi.regions`` and ``agora_pulumi.names``, which import nothing), and
+Standard library only (plus ``agora_pulumi.regions``, the doc's tables, which imports nothing; the boundary
+test also allows ``agora_pulumi.names``), and
 independent of the provider (it never imports ``agora_pulumi.provider``, ``agora_pulumi.client`` or pulumi),
 so it can also be run on its own: ``agora-fls-emulator --help``.
 

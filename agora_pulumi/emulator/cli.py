@@ -1,6 +1,6 @@
 """The command line of ``agora-fls-emulator`` / ``python -m agora_pulumi.emulator``.
 
-It lives apart from ``__main__`` so that :mod:`.testing` can reuse :func:`parse_config` (in-process
+It lives apart from ``__main__`` so that :mod:`agora_pulumi.testing.emulator` can reuse :func:`parse_config` (in-process
 emulators accept the same flags) without importing ``__main__``, which ``python -m`` must run fresh.
 
 The first line on stdout is ``listening on URL`` (flushed at once, so a parent process can wait for it

@@ -440,7 +440,8 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
             )
             response = handle_admin(self.server.app, request)
         except Exception as exc:  # noqa: BLE001 - an admin bug must not kill the connection silently
-            self.server.app.log(f"admin error in {self._request_id}: {type(exc).__name__}: {exc}")
+            # The type only, like handle_error: an exception's text can quote the request, and the log holds none.
+            self.server.app.log(f"admin error in {self._request_id}: {type(exc).__name__}")
             response = error_response(500, "internal emulator error", self._request_id)
         self._send(response)
         self._log_line()

@@ -289,7 +289,7 @@ def test_max_clock_skew_and_clock_offset_decide_what_is_stale() -> None:
         status, headers, raw = send(emu, "GET", path, sign("GET", path, host_of(emu)))
         assert status == 401
         assert re.fullmatch(
-            r"HMAC: Date is 360[01] s away from the server clock \(allowed ±5 s\)", json.loads(raw)["message"]
+            r"HMAC: Date is (3599|3600) s away from the server clock \(allowed ±5 s\)", json.loads(raw)["message"]
         )
         server_clock = parsedate_to_datetime(headers["Date"]).timestamp()
         assert abs(server_clock - (time.time() - 3600)) < 5, "the Date header shows the offset clock"
