@@ -332,7 +332,7 @@ def validate_storage_keys_secret(args: ResourceValidationArgs, report_violation:
 
     A ``SnapshotSettingSet`` gets only the second check, on each member of those two kinds. The first does not
     apply to a set: ``additionalSecretOutputs`` names top-level properties only, and listing ``settings``
-    would make the whole object secret and hide every member's diff from the preview. The set instead keeps
+    would mark every field of every member secret, not just the keys. The set instead keeps
     each member's keys secret by wrapping them in ``Output.secret`` and keying the members in an object, so
     the engine keeps that nested secrecy in state. Nested secrecy is exactly what a policy cannot see
     (pulumi-policy#241 unwraps every secret), and no option carries it, so there is no signal to judge; a set
@@ -909,3 +909,19 @@ COVERAGE: Final[Mapping[str, tuple[SettingKind, ...]]] = {
     interval_bounds.name: _ALL_KINDS,
 }
 """Which setting kinds each policy checks (a kind's resource type token selects it)."""
+
+SET_COVERAGE: Final[Mapping[str, tuple[SettingKind, ...]]] = {
+    # Only the key-like-field check: a set has no additionalSecretOutputs signal (validate_storage_keys_secret).
+    storage_keys_secret.name: _STORAGE_KINDS,
+    storage_keys_not_placeholder.name: _ALL_KINDS,
+    no_agora_credentials.name: _ALL_KINDS,
+    # Members and single resources are owners alike: a member and a resource, or two sets, conflict.
+    one_owner_per_setting.name: _ALL_KINDS,
+    storage_in_push_region.name: _STORAGE_KINDS,
+    moderation_required.name: _ALL_KINDS,
+    allowed_vendors.name: _STORAGE_KINDS,
+    interval_bounds.name: _ALL_KINDS,
+}
+"""Which members of a ``SnapshotSettingSet`` (by their ``api``) each policy checks, as it checks the single
+resource of that kind. Kept beside :data:`COVERAGE` rather than in it, whose values are kinds of single
+resources; equal to it today, so no policy skips a setting because of how it is grouped."""

@@ -9,6 +9,7 @@ each member's keys secret through nested ``Output.secret``, which no policy can 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -339,3 +340,19 @@ def test_unknowns_in_a_member_during_preview(pack: Analyzer) -> None:
         cant_run(CREDENTIALS, unknown_bucket),
     ])
 
+
+def test_set_coverage_is_every_kind_each_policy_checks() -> None:
+    """Grouping settings into a set must not take any of them out of a policy's reach."""
+    assert list(policies.SET_COVERAGE) == [p.name for p in policies.ALL_POLICIES]
+    assert policies.SET_COVERAGE == policies.COVERAGE
+
+
+def test_readme_set_table_lists_the_members_each_policy_checks() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    letters = {"L": "SnapshotSetting", "S": "StandardSnapshotSetting", "C": "CustomSnapshotSetting"}
+    table: dict[str, list[str]] = {}
+    for line in readme.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[0].startswith("`agora-"):
+            table[cells[0].strip("`")] = [letters[letter.strip()] for letter in cells[1].split(",")]
+    assert table == {name: [kind.resource for kind in kinds] for name, kinds in policies.SET_COVERAGE.items()}
