@@ -18,7 +18,7 @@ from agora_pulumi.policy.policies import ALL_POLICIES
 PACK_NAME: Final = "agora-fls-snapshot"
 PACK_DESCRIPTION: Final = (
     "Guardrails for Agora FLS snapshot settings "
-    "(agora_pulumi SnapshotSetting, StandardSnapshotSetting, CustomSnapshotSetting)."
+    "(agora_pulumi SnapshotSetting, StandardSnapshotSetting, CustomSnapshotSetting, SnapshotSettingSet)."
 )
 
 

@@ -7,6 +7,12 @@ of a resource picks its :class:`agora_pulumi.kinds.SettingKind`, and with it the
 names, regions and geography are read from: a custom setting's Huawei region 6 is looked up in the current
 tables, never in the seed's.
 
+A ``SnapshotSettingSet`` (``agora-snapshots:grouping: app``) holds many settings in one resource, each member
+with the fields of the single resource of its ``api``. Every policy checks each member exactly as it checks
+that single resource, and prefixes its messages with the member (``settings["custom:<appId>/live/ap"]: ...``);
+one-owner counts members and single resources alike. The one check that does not carry over is
+``agora-storage-keys-secret``'s option check (see :func:`validate_storage_keys_secret`).
+
 The pack in this directory (``__main__.py``) only bundles these objects; another pack can import the ones it
 wants from :data:`ALL_POLICIES` or by name. Nothing here imports ``agora_pulumi.resource``, ``.provider`` or
 ``.client``: a policy pack runs in the engine's analyzer process, must not execute (or even unpickle) the
@@ -54,7 +60,7 @@ import binascii
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, Final, Optional, Union
+from typing import Any, Callable, Final, NamedTuple, Optional
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -71,7 +77,7 @@ from pulumi_policy.proxy import UnknownValueError
 
 from agora_pulumi import regions
 from agora_pulumi.kinds import BY_TYPE_TOKEN, CUSTOM, KINDS, LEGACY, STANDARD, SettingKind
-from agora_pulumi.names import SECRET_STORAGE_FIELDS, TYPE_TOKEN
+from agora_pulumi.names import SECRET_STORAGE_FIELDS, SNAPSHOT_SETTING_SET, TYPE_TOKEN, type_token
 from agora_pulumi.regions import StorageCatalog
 from agora_pulumi.rules import as_int
 
@@ -81,6 +87,16 @@ SNAPSHOT_SETTING_TYPE: Final = TYPE_TOKEN
 SETTING_TYPES: Final = tuple(kind.type_token for kind in KINDS.values())
 """The engine types of all three settings: ``SnapshotSetting``, ``StandardSnapshotSetting``,
 ``CustomSnapshotSetting``."""
+
+SNAPSHOT_SETTING_SET_TYPE: Final = type_token(SNAPSHOT_SETTING_SET)
+"""The engine type of ``agora_pulumi.SnapshotSettingSet``: many settings in one resource (``grouping: app``)."""
+
+SET_SETTINGS: Final = "settings"
+"""A set's one property, ``{member key: member}`` (``set_model.SETTINGS``; that module is not imported here
+because it imports the provider's model, which the pack process has no use for)."""
+
+SET_API: Final = "api"
+"""A member's API (``legacy``, ``standard``, ``custom``; ``legacy`` when absent), ``set_model.API``."""
 
 STORAGE_CONFIG: Final = "storageConfig"
 _PROTECTED_KEY_PATHS: Final = frozenset((STORAGE_CONFIG, field) for field in SECRET_STORAGE_FIELDS)
@@ -187,19 +203,88 @@ def _dotted(path: Path) -> str:
     return ".".join(path)
 
 
-def _kind(args: Union[ResourceValidationArgs, PolicyResource]) -> Optional[SettingKind]:
-    """The setting kind of a resource by its type token; ``None`` for every other resource type."""
-    return BY_TYPE_TOKEN.get(args.resource_type)
+class _Setting(NamedTuple):
+    """One snapshot setting a policy judges: a whole resource, or one member of a ``SnapshotSettingSet``.
+
+    ``props`` are read the same way in both cases (a member holds the same fields as the single resource of
+    its kind, plus ``api``); ``where`` is empty for a resource and ``settings["<member key>"]`` for a member,
+    so that a message can say which member it is about.
+    """
+
+    kind: SettingKind
+    props: Any
+    where: str = ""
+
+    @property
+    def is_member(self) -> bool:
+        return bool(self.where)
+
+    def say(self, message: str) -> str:
+        """``message`` as reported: unchanged for a resource, prefixed by the member for a set member."""
+        return f"{self.where}: {message}" if self.where else message
 
 
-def _catalog(args: Union[ResourceValidationArgs, PolicyResource]) -> Optional[StorageCatalog]:
-    """The storage catalog of a setting that takes ``storageConfig``; ``None`` for any other resource."""
-    kind = _kind(args)
-    return kind.catalog if kind is not None else None
+_Say = Callable[[str], None]
+
+
+def _is_set(args: Any) -> bool:
+    return bool(args.resource_type == SNAPSHOT_SETTING_SET_TYPE)
+
+
+def _is_setting_or_set(args: Any) -> bool:
+    return args.resource_type in BY_TYPE_TOKEN or _is_set(args)
+
+
+def _settings(args: Any, reads: _Reads) -> Iterator[_Setting]:
+    """The settings a resource (``ResourceValidationArgs`` or ``PolicyResource``) manages: itself if it is a
+    single setting, each member of a ``SnapshotSettingSet`` with the kind its ``api`` names, nothing for any
+    other type.
+
+    Members that are not objects or name no known API are skipped: the set's ``Check`` names those. An
+    unknown ``settings`` or member (computed during preview) is recorded in ``reads`` like any other unknown.
+    """
+    kind = BY_TYPE_TOKEN.get(args.resource_type)
+    if kind is not None:
+        yield _Setting(kind, args.props)
+        return
+    if not _is_set(args):
+        return
+    members = reads.get(args.props, SET_SETTINGS)
+    if not isinstance(members, Mapping):
+        return
+    for key in _keys(members):
+        member = reads.get(members, key)
+        if not isinstance(member, Mapping):
+            continue
+        api = reads.get(member, SET_API)
+        member_kind = LEGACY if api is MISSING else KINDS.get(api) if isinstance(api, str) else None
+        if member_kind is not None:
+            yield _Setting(member_kind, member, f'{SET_SETTINGS}["{key}"]')
+
+
+def _set_extras(args: Any, reads: _Reads) -> Iterator[tuple[Path, Any]]:
+    """For a set, every (path, value) outside ``settings`` (the set's ``Check`` rejects such keys, but a
+    policy judging "anywhere in the inputs" must not skip them); nothing for any other resource."""
+    if not _is_set(args):
+        return
+    for key in _keys(args.props):
+        if key != SET_SETTINGS:
+            value = reads.get(args.props, key)
+            yield (key,), value
+            yield from _walk(reads, value, (key,))
 
 
 def _report(report_violation: ReportViolation, message: str, urn: Optional[str] = None) -> None:
     report_violation(message, urn)
+
+
+def _sayer(report_violation: ReportViolation, setting: _Setting) -> _Say:
+    """Report a finding about ``setting`` (prefixed with the member key for a set member)."""
+
+    def say(message: str) -> None:
+        _report(report_violation, setting.say(message))
+
+    return say
 
 
 def _vendor(code: Optional[int], catalog: StorageCatalog) -> Optional[int]:
@@ -244,34 +329,50 @@ def validate_storage_keys_secret(args: ResourceValidationArgs, report_violation:
     ``SnapshotSetting`` wraps with ``Output.secret`` (unrecognised ``storage_config`` keys are passed
     through untouched so that the provider can name them). Applies to the settings that take storage
     (``SnapshotSetting``, ``CustomSnapshotSetting``); messages name the resource class to use.
+
+    A ``SnapshotSettingSet`` gets only the second check, on each member of those two kinds. The first does not
+    apply to a set: ``additionalSecretOutputs`` names top-level properties only, and listing ``settings``
+    would mark every field of every member secret, not just the keys. The set instead keeps
+    each member's keys secret by wrapping them in ``Output.secret`` and keying the members in an object, so
+    the engine keeps that nested secrecy in state. Nested secrecy is exactly what a policy cannot see
+    (pulumi-policy#241 unwraps every secret), and no option carries it, so there is no signal to judge; a set
+    registered some other way is not detectable here.
     """
-    kind = _kind(args)
-    if kind is None or not kind.takes_storage:
-        return
-    resource = kind.resource
     with _reading() as reads:
-        props = args.props
-        if STORAGE_CONFIG in _keys(props) and reads.get(props, STORAGE_CONFIG) is not MISSING:
-            if STORAGE_CONFIG not in list(args.opts.additional_secret_outputs):
-                _report(
-                    report_violation,
-                    "storageConfig is not in the resource's additionalSecretOutputs, the only sign of "
-                    "secrecy a policy can check, so the storage keys may be stored in plaintext in the "
-                    f"stack's state. Create the setting with agora_pulumi.{resource}, which always adds "
-                    "it and wraps the keys in Output.secret, and make sure no transformation rebuilds its "
-                    "options without it.",
-                )
-        # Only names matter here, and they are known even where values are not. The one unknown that can
-        # hide names, a wholly computed storageConfig, was already recorded by the read above, so the walk
-        # uses a scratch reader: an unknown bucket string must not turn into a "can't run" advisory.
-        for path, _value in _walk(_Reads(), props):
-            if path not in _PROTECTED_KEY_PATHS and looks_like_storage_key_name(path[-1]):
-                _report(
-                    report_violation,
-                    f"{_dotted(path)} looks like a storage credential, but {resource} only makes "
-                    "storageConfig.accessKey and storageConfig.secretKey secret, so this value may be stored "
-                    "in plaintext in the stack's state. Pass the key as storage_config access_key/secret_key.",
-                )
+        for setting in _settings(args, reads):
+            if setting.kind.takes_storage:
+                _check_keys_secret(args, setting, reads, _sayer(report_violation, setting))
+        for path, _value in _set_extras(args, _Reads()):
+            if looks_like_storage_key_name(path[-1]):
+                _report(report_violation, _misplaced_key(path, SNAPSHOT_SETTING_SET))
+
+
+def _misplaced_key(path: Path, resource: str) -> str:
+    return (
+        f"{_dotted(path)} looks like a storage credential, but {resource} only makes "
+        "storageConfig.accessKey and storageConfig.secretKey secret, so this value may be stored "
+        "in plaintext in the stack's state. Pass the key as storage_config access_key/secret_key."
+    )
+
+
+def _check_keys_secret(args: ResourceValidationArgs, setting: _Setting, reads: _Reads, say: _Say) -> None:
+    props = setting.props
+    resource = SNAPSHOT_SETTING_SET if setting.is_member else setting.kind.resource
+    if STORAGE_CONFIG in _keys(props) and reads.get(props, STORAGE_CONFIG) is not MISSING:
+        if not setting.is_member and STORAGE_CONFIG not in list(args.opts.additional_secret_outputs):
+            say(
+                "storageConfig is not in the resource's additionalSecretOutputs, the only sign of "
+                "secrecy a policy can check, so the storage keys may be stored in plaintext in the "
+                f"stack's state. Create the setting with agora_pulumi.{resource}, which always adds "
+                "it and wraps the keys in Output.secret, and make sure no transformation rebuilds its "
+                "options without it.",
+            )
+    # Only names matter here, and they are known even where values are not. The one unknown that can
+    # hide names, a wholly computed storageConfig, was already recorded by the read above, so the walk
+    # uses a scratch reader: an unknown bucket string must not turn into a "can't run" advisory.
+    for path, _value in _walk(_Reads(), props):
+        if path not in _PROTECTED_KEY_PATHS and looks_like_storage_key_name(path[-1]):
+            say(_misplaced_key(path, resource))
 
 
 storage_keys_secret = ResourceValidationPolicy(
@@ -316,61 +417,59 @@ def validate_storage_keys_not_placeholder(args: ResourceValidationArgs, report_v
     secret. Values are never echoed: a policy message ends up in CI logs and in Pulumi Cloud.
 
     The ``appId`` check applies to all three settings; the storage checks to those that take storage (a
-    ``StandardSnapshotSetting`` has none, and the provider rejects one that is given any).
+    ``StandardSnapshotSetting`` has none, and the provider rejects one that is given any). Each member of a
+    ``SnapshotSettingSet`` is checked as the single resource of its ``api``.
     """
-    kind = _kind(args)
-    if kind is None:
-        return
     with _reading() as reads:
-        props = args.props
-        app_id = reads.get(props, "appId")
-        if isinstance(app_id, str) and is_doc_placeholder(app_id):
-            _report(report_violation, f"appId {app_id!r} is the API doc's placeholder; use the project's App ID.")
-        if not kind.takes_storage:
-            return
-        storage = reads.get(props, STORAGE_CONFIG)
-        if not isinstance(storage, Mapping):
-            return  # absent, unknown (reported by finish), or malformed (the provider's check names it)
-        keys: dict[str, str] = {}
-        for field in SECRET_STORAGE_FIELDS:
-            value = reads.get(storage, field)
-            if value is UNKNOWN:
-                continue
-            if value is MISSING or (isinstance(value, str) and not value.strip()):
-                _report(
-                    report_violation,
-                    f"storageConfig.{field} is empty; Agora cannot write snapshots to the bucket without it.",
-                )
-            elif isinstance(value, str):
-                if is_doc_placeholder(value):
-                    _report(
-                        report_violation,
-                        f"storageConfig.{field} is a sample value from Agora's API doc (like "
-                        "'{your access key}' or 'test acces key'), not a real key; read the key from "
-                        "secret config (pulumi config set --secret).",
-                    )
-                keys[field] = value
-        access, secret = keys.get("accessKey"), keys.get("secretKey")
-        if access is not None and access.strip() and access == secret:
-            _report(
-                report_violation,
-                "storageConfig.accessKey and storageConfig.secretKey are identical; a real key pair never "
-                "is, so one of them was pasted into both.",
+        for setting in _settings(args, reads):
+            _check_placeholders(setting, reads, _sayer(report_violation, setting))
+
+
+def _check_placeholders(setting: _Setting, reads: _Reads, say: _Say) -> None:
+    props = setting.props
+    app_id = reads.get(props, "appId")
+    if isinstance(app_id, str) and is_doc_placeholder(app_id):
+        say(f"appId {app_id!r} is the API doc's placeholder; use the project's App ID.")
+    if not setting.kind.takes_storage:
+        return
+    storage = reads.get(props, STORAGE_CONFIG)
+    if not isinstance(storage, Mapping):
+        return  # absent, unknown (reported by finish), or malformed (the provider's check names it)
+    keys: dict[str, str] = {}
+    for field in SECRET_STORAGE_FIELDS:
+        value = reads.get(storage, field)
+        if value is UNKNOWN:
+            continue
+        if value is MISSING or (isinstance(value, str) and not value.strip()):
+            say(
+                f"storageConfig.{field} is empty; Agora cannot write snapshots to the bucket without it.",
             )
-        bucket = reads.get(storage, "bucket")
-        if isinstance(bucket, str):
-            if is_doc_placeholder(bucket):
-                _report(
-                    report_violation,
-                    f"storageConfig.bucket {bucket!r} is the API doc's placeholder; name the real bucket.",
+        elif isinstance(value, str):
+            if is_doc_placeholder(value):
+                say(
+                    f"storageConfig.{field} is a sample value from Agora's API doc (like "
+                    "'{your access key}' or 'test acces key'), not a real key; read the key from "
+                    "secret config (pulumi config set --secret).",
                 )
-            for field, key in keys.items():
-                if key.strip() and key.casefold() in bucket.casefold():
-                    _report(
-                        report_violation,
-                        f"storageConfig.bucket contains storageConfig.{field}; the bucket name is not "
-                        "secret, so the key is stored and displayed in plaintext. Rotate the key.",
-                    )
+            keys[field] = value
+    access, secret = keys.get("accessKey"), keys.get("secretKey")
+    if access is not None and access.strip() and access == secret:
+        say(
+            "storageConfig.accessKey and storageConfig.secretKey are identical; a real key pair never "
+            "is, so one of them was pasted into both.",
+        )
+    bucket = reads.get(storage, "bucket")
+    if isinstance(bucket, str):
+        if is_doc_placeholder(bucket):
+            say(
+                f"storageConfig.bucket {bucket!r} is the API doc's placeholder; name the real bucket.",
+            )
+        for field, key in keys.items():
+            if key.strip() and key.casefold() in bucket.casefold():
+                say(
+                    f"storageConfig.bucket contains storageConfig.{field}; the bucket name is not "
+                    "secret, so the key is stored and displayed in plaintext. Rotate the key.",
+                )
 
 
 storage_keys_not_placeholder = ResourceValidationPolicy(
@@ -428,26 +527,29 @@ def validate_no_agora_credentials(args: ResourceValidationArgs, report_violation
     Why: the provider authenticates with ``agora:customerId``/``agora:customerSecret`` from provider config,
     where Pulumi stores them encrypted and never diffs them per resource. A copy in resource inputs is
     written to state for every setting (in plaintext unless wrapped) and outlives rotating the secret.
-    Applies to all three settings.
+    Applies to all three settings, and to every member of a ``SnapshotSettingSet`` (named in the message) and
+    anything else in a set's inputs.
     """
-    if _kind(args) is None:
-        return
     with _reading() as reads:
-        for path, value in _walk(reads, args.props):
-            if looks_like_agora_credential_name(path[-1]):
-                _report(
-                    report_violation,
-                    f"{_dotted(path)} looks like an Agora credential; remove it. The provider reads the "
-                    "customer ID and secret from provider config: pulumi config set agora:customerId ... "
-                    "and pulumi config set --secret agora:customerSecret ...",
-                )
-            elif isinstance(value, str) and contains_basic_credentials(value):
-                _report(
-                    report_violation,
-                    f"{_dotted(path)} contains an HTTP Basic credential ('Basic <base64 of id:secret>'); "
-                    "remove it and rotate the customer secret. The provider builds the Authorization "
-                    "header itself from agora:customerId and agora:customerSecret.",
-                )
+        for setting in _settings(args, reads):
+            _check_credentials(_walk(reads, setting.props), _sayer(report_violation, setting))
+        _check_credentials(_set_extras(args, reads), lambda message: _report(report_violation, message))
+
+
+def _check_credentials(found: Iterator[tuple[Path, Any]], say: _Say) -> None:
+    for path, value in found:
+        if looks_like_agora_credential_name(path[-1]):
+            say(
+                f"{_dotted(path)} looks like an Agora credential; remove it. The provider reads the "
+                "customer ID and secret from provider config: pulumi config set agora:customerId ... "
+                "and pulumi config set --secret agora:customerSecret ...",
+            )
+        elif isinstance(value, str) and contains_basic_credentials(value):
+            say(
+                f"{_dotted(path)} contains an HTTP Basic credential ('Basic <base64 of id:secret>'); "
+                "remove it and rotate the customer secret. The provider builds the Authorization "
+                "header itself from agora:customerId and agora:customerSecret.",
+            )
 
 
 no_agora_credentials = ResourceValidationPolicy(
@@ -464,6 +566,19 @@ no_agora_credentials = ResourceValidationPolicy(
 # --------------------------------------------------------------------------------------------------------
 
 
+class _Owner(NamedTuple):
+    """A resource that manages a setting, and the member that holds it when the resource is a set."""
+
+    resource: PolicyResource
+    setting: _Setting
+
+    @property
+    def label(self) -> str:
+        """``name`` for a resource, ``name.settings["<member key>"]`` for a set member."""
+        name = self.resource.name
+        return f"{name}.{self.setting.where}" if self.setting.is_member else name
+
+
 def validate_one_owner_per_setting(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     """Flag two or more settings of one kind that address the same appId/entryPoint/region.
 
@@ -474,33 +589,47 @@ def validate_one_owner_per_setting(args: StackValidationArgs, report_violation: 
     Agora, so a ``SnapshotSetting`` and a ``CustomSnapshotSetting`` for one entry point and region do not
     overwrite each other, while two ``CustomSnapshotSetting`` resources do. The region is case-normalised
     because Agora's path treats ``CN`` and ``cn`` as the same region.
+
+    The members of every ``SnapshotSettingSet`` are owners too, keyed the same way (a member's kind is its
+    ``api``): a member and a single resource, or members of two sets, for one setting conflict exactly like
+    two resources, and the messages name the member as ``<set>.settings["<member key>"]``.
     """
     with _reading() as reads:
-        groups: dict[tuple[str, str, str, str], list[PolicyResource]] = {}
+        groups: dict[tuple[str, str, str, str], list[_Owner]] = {}
         for resource in args.resources:
-            kind = _kind(resource)
-            if kind is None:
+            for setting in _settings(resource, reads):
+                parts = [reads.get(setting.props, key) for key in ("appId", "entryPoint", "region")]
+                if not all(isinstance(part, str) for part in parts):
+                    continue  # unknown (reported at the end) or malformed (the provider rejects it)
+                app_id, entry_point, region = parts
+                key = (setting.kind.name, app_id, entry_point, region.lower())
+                groups.setdefault(key, []).append(_Owner(resource, setting))
+        for (kind_name, app_id, entry_point, region), owners in sorted(groups.items()):
+            if len(owners) < 2:
                 continue
-            parts = [reads.get(resource.props, key) for key in ("appId", "entryPoint", "region")]
-            if not all(isinstance(part, str) for part in parts):
-                continue  # unknown (reported at the end) or malformed (the provider rejects it)
-            app_id, entry_point, region = parts
-            groups.setdefault((kind.name, app_id, entry_point, region.lower()), []).append(resource)
-        for (kind_name, app_id, entry_point, region), members in sorted(groups.items()):
-            if len(members) < 2:
-                continue
-            members.sort(key=lambda r: r.urn)
+            owners.sort(key=lambda owner: (owner.resource.urn, owner.setting.where))
             label = KINDS[kind_name].label
-            for member in members:
-                others = ", ".join(other.name for other in members if other is not member)
+            in_a_set = any(owner.setting.is_member for owner in owners)
+            for owner in owners:
+                others = ", ".join(other.label for other in owners if other is not owner)
                 _report(
                     report_violation,
-                    f"{member.name} manages the same {label} as {others}: appId {app_id!r}, "
-                    f"entryPoint {entry_point!r}, region {region!r}. They overwrite each other on every "
-                    "update, and deleting either disables snapshot capturing for both. Keep one resource; "
-                    "to rename it, use opts=ResourceOptions(aliases=[...]) instead of declaring a second.",
-                    member.urn,
+                    f"{owner.label} manages the same {label} as {others}: appId {app_id!r}, "
+                    f"entryPoint {entry_point!r}, region {region!r}. "
+                    + (_SHARED_WITH_A_SET if in_a_set else _SHARED_BY_RESOURCES),
+                    owner.resource.urn,
                 )
+
+
+_SHARED_BY_RESOURCES: Final = (
+    "They overwrite each other on every update, and deleting either disables snapshot capturing for both. "
+    "Keep one resource; to rename it, use opts=ResourceOptions(aliases=[...]) instead of declaring a second."
+)
+_SHARED_WITH_A_SET: Final = (
+    "They overwrite each other on every update, and removing either (deleting the resource or dropping the "
+    "member from its SnapshotSettingSet) disables snapshot capturing for both. Keep the setting in one place: "
+    "a single resource or one member of one SnapshotSettingSet."
+)
 
 
 one_owner_per_setting = StackValidationPolicy(
@@ -535,39 +664,45 @@ def validate_storage_in_push_region(args: ResourceValidationArgs, report_violati
     and South American regions) can never comply, and the message says so rather than naming a mismatch.
     Invalid codes are left to the provider's check, which names the allowed values. Vendor and region are
     read from the resource's own catalog: the seed tables for ``SnapshotSetting``, the current ones for
-    ``CustomSnapshotSetting``.
+    ``CustomSnapshotSetting``; a ``SnapshotSettingSet`` member's from the tables of its ``api``.
     """
-    catalog = _catalog(args)
+    with _reading() as reads:
+        for setting in _settings(args, reads):
+            _check_push_region(setting, reads, _sayer(report_violation, setting))
+
+
+def _check_push_region(setting: _Setting, reads: _Reads, say: _Say) -> None:
+    catalog = setting.kind.catalog
     if catalog is None:
         return
-    with _reading() as reads:
-        # Vendor first: for Azure neither region matters, so an unknown one must not cost an advisory.
-        vendor = _vendor(as_int(reads.at(args.props, (STORAGE_CONFIG, "vendor"))), catalog)
-        if vendor is None or vendor in catalog.vendors_without_region:
-            return
-        push = reads.get(args.props, "region")
-        code = as_int(reads.at(args.props, (STORAGE_CONFIG, "region")))
-        if not isinstance(push, str) or code is None or code not in catalog.storage_regions[vendor]:
-            return
-        push = push.lower()
-        if push not in regions.PUSH_REGIONS:
-            return
-        geography = catalog.geography(vendor, code)
-        if geography == push:
-            return
-        where = _describe_storage_region(catalog, vendor, code)
-        if geography is None:
-            found = (
-                f"storageConfig.region {where} lies outside all four push regions "
-                f"({', '.join(regions.PUSH_REGIONS)}), so it is never in the same region as push region "
-                f"{_push_region_label(push)}."
-            )
-        else:
-            found = (
-                f"storageConfig.region {where} is in {_push_region_label(geography)}, but the push region "
-                f"is {_push_region_label(push)}; every snapshot upload would cross regions."
-            )
-        _report(report_violation, f"{found} {_regions_in(catalog, vendor, push)}")
+    props = setting.props
+    # Vendor first: for Azure neither region matters, so an unknown one must not cost an advisory.
+    vendor = _vendor(as_int(reads.at(props, (STORAGE_CONFIG, "vendor"))), catalog)
+    if vendor is None or vendor in catalog.vendors_without_region:
+        return
+    push = reads.get(props, "region")
+    code = as_int(reads.at(props, (STORAGE_CONFIG, "region")))
+    if not isinstance(push, str) or code is None or code not in catalog.storage_regions[vendor]:
+        return
+    push = push.lower()
+    if push not in regions.PUSH_REGIONS:
+        return
+    geography = catalog.geography(vendor, code)
+    if geography == push:
+        return
+    where = _describe_storage_region(catalog, vendor, code)
+    if geography is None:
+        found = (
+            f"storageConfig.region {where} lies outside all four push regions "
+            f"({', '.join(regions.PUSH_REGIONS)}), so it is never in the same region as push region "
+            f"{_push_region_label(push)}."
+        )
+    else:
+        found = (
+            f"storageConfig.region {where} is in {_push_region_label(geography)}, but the push region "
+            f"is {_push_region_label(push)}; every snapshot upload would cross regions."
+        )
+    say(f"{found} {_regions_in(catalog, vendor, push)}")
 
 
 storage_in_push_region = ResourceValidationPolicy(
@@ -588,22 +723,24 @@ def _enabled(reads: _Reads, props: Mapping[str, Any]) -> Any:
 
 
 def validate_moderation_required(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    """Flag an enabled setting (any of the three) without content moderation (``enableModeration`` defaults
-    to false)."""
-    if _kind(args) is None:
-        return
+    """Flag an enabled setting (any of the three, or a set member of any) without content moderation
+    (``enableModeration`` defaults to false)."""
     with _reading() as reads:
-        if _enabled(reads, args.props) is not True:
-            return
-        moderation = reads.get(args.props, "enableModeration")
-        if moderation is UNKNOWN or moderation is True:
-            return
-        state = "not set (Agora defaults to false)" if moderation is MISSING else repr(moderation)
-        _report(
-            report_violation,
-            f"Snapshot capturing is enabled but enableModeration is {state}; this organisation requires "
-            "content moderation on every captured stream. Set enable_moderation=True.",
-        )
+        for setting in _settings(args, reads):
+            _check_moderation(setting, reads, _sayer(report_violation, setting))
+
+
+def _check_moderation(setting: _Setting, reads: _Reads, say: _Say) -> None:
+    if _enabled(reads, setting.props) is not True:
+        return
+    moderation = reads.get(setting.props, "enableModeration")
+    if moderation is UNKNOWN or moderation is True:
+        return
+    state = "not set (Agora defaults to false)" if moderation is MISSING else repr(moderation)
+    say(
+        f"Snapshot capturing is enabled but enableModeration is {state}; this organisation requires "
+        "content moderation on every captured stream. Set enable_moderation=True.",
+    )
 
 
 moderation_required = ResourceValidationPolicy(
@@ -635,22 +772,29 @@ def validate_allowed_vendors(args: ResourceValidationArgs, report_violation: Rep
 
     The vendor and the allowed list are named from the resource's own catalog, so a ``SnapshotSetting``'s
     message lists only the allowed vendors the seed path offers (0-5) and a ``CustomSnapshotSetting``'s all
-    of them (0-8). A code outside the catalog is left to the provider's check.
+    of them (0-8); a ``SnapshotSettingSet`` member's, those of its ``api``. A code outside the catalog is left
+    to the provider's check.
     """
-    catalog = _catalog(args)
-    if catalog is None:
+    if not _is_setting_or_set(args):
         return
     allowed = _config_ints(args.get_config(), "allowedVendors", _ALL_VENDOR_CODES)
     with _reading() as reads:
-        vendor = _vendor(as_int(reads.at(args.props, (STORAGE_CONFIG, "vendor"))), catalog)
-        if vendor is None or vendor in allowed:
-            return
-        names = ", ".join(f"{c} ({catalog.vendor_names[c]})" for c in allowed if _vendor(c, catalog) is not None)
-        _report(
-            report_violation,
-            f"storageConfig.vendor {vendor} ({catalog.vendor_names[vendor]}) is not allowed by this "
-            f"organisation; allowed vendors: {names or 'none'}.",
-        )
+        for setting in _settings(args, reads):
+            _check_vendor(setting, reads, allowed, _sayer(report_violation, setting))
+
+
+def _check_vendor(setting: _Setting, reads: _Reads, allowed: list[int], say: _Say) -> None:
+    catalog = setting.kind.catalog
+    if catalog is None:
+        return
+    vendor = _vendor(as_int(reads.at(setting.props, (STORAGE_CONFIG, "vendor"))), catalog)
+    if vendor is None or vendor in allowed:
+        return
+    names = ", ".join(f"{c} ({catalog.vendor_names[c]})" for c in allowed if _vendor(c, catalog) is not None)
+    say(
+        f"storageConfig.vendor {vendor} ({catalog.vendor_names[vendor]}) is not allowed by this "
+        f"organisation; allowed vendors: {names or 'none'}.",
+    )
 
 
 allowed_vendors = ResourceValidationPolicy(
@@ -679,9 +823,10 @@ def validate_interval_bounds(args: ResourceValidationArgs, report_violation: Rep
 
     An unset ``snapshotInterval`` is checked as Agora's default (10 s), since that is what Agora applies.
     A configuration with ``minInterval > maxInterval`` cannot be satisfied and is reported as such on every
-    setting rather than silently passing everything.
+    setting rather than silently passing everything (once per ``SnapshotSettingSet``, whose enabled members
+    are each checked like the single resource of their ``api``).
     """
-    if _kind(args) is None:
+    if not _is_setting_or_set(args):
         return
     config = args.get_config()
     low = _config_int(config, "minInterval", regions.MIN_INTERVAL)
@@ -694,19 +839,21 @@ def validate_interval_bounds(args: ResourceValidationArgs, report_violation: Rep
         )
         return
     with _reading() as reads:
-        if _enabled(reads, args.props) is not True:
-            return
-        raw = reads.get(args.props, "snapshotInterval")
-        if raw is UNKNOWN:
-            return
-        interval = regions.DEFAULT_INTERVAL if raw is MISSING else as_int(raw)
-        if interval is None or low <= interval <= high:
-            return
-        shown = f"not set, so Agora uses {interval}s" if raw is MISSING else f"{interval}s"
-        _report(
-            report_violation,
-            f"snapshotInterval is {shown}; this organisation allows {low}s to {high}s.",
-        )
+        for setting in _settings(args, reads):
+            _check_interval(setting, reads, low, high, _sayer(report_violation, setting))
+
+
+def _check_interval(setting: _Setting, reads: _Reads, low: int, high: int, say: _Say) -> None:
+    if _enabled(reads, setting.props) is not True:
+        return
+    raw = reads.get(setting.props, "snapshotInterval")
+    if raw is UNKNOWN:
+        return
+    interval = regions.DEFAULT_INTERVAL if raw is MISSING else as_int(raw)
+    if interval is None or low <= interval <= high:
+        return
+    shown = f"not set, so Agora uses {interval}s" if raw is MISSING else f"{interval}s"
+    say(f"snapshotInterval is {shown}; this organisation allows {low}s to {high}s.")
 
 
 interval_bounds = ResourceValidationPolicy(
@@ -762,3 +909,19 @@ COVERAGE: Final[Mapping[str, tuple[SettingKind, ...]]] = {
     interval_bounds.name: _ALL_KINDS,
 }
 """Which setting kinds each policy checks (a kind's resource type token selects it)."""
+
+SET_COVERAGE: Final[Mapping[str, tuple[SettingKind, ...]]] = {
+    # Only the key-like-field check: a set has no additionalSecretOutputs signal (validate_storage_keys_secret).
+    storage_keys_secret.name: _STORAGE_KINDS,
+    storage_keys_not_placeholder.name: _ALL_KINDS,
+    no_agora_credentials.name: _ALL_KINDS,
+    # Members and single resources are owners alike: a member and a resource, or two sets, conflict.
+    one_owner_per_setting.name: _ALL_KINDS,
+    storage_in_push_region.name: _STORAGE_KINDS,
+    moderation_required.name: _ALL_KINDS,
+    allowed_vendors.name: _STORAGE_KINDS,
+    interval_bounds.name: _ALL_KINDS,
+}
+"""Which members of a ``SnapshotSettingSet`` (by their ``api``) each policy checks, as it checks the single
+resource of that kind. Kept beside :data:`COVERAGE` rather than in it, whose values are kinds of single
+resources; equal to it today, so no policy skips a setting because of how it is grouped."""

@@ -29,7 +29,7 @@ PACK_NAME: Final = "agora-fls-snapshot"
 # that module imports pulumi_policy, and this one must work to explain an environment that lacks it.
 PACK_DESCRIPTION: Final = (
     "Guardrails for Agora FLS snapshot settings "
-    "(agora_pulumi SnapshotSetting, StandardSnapshotSetting, CustomSnapshotSetting)."
+    "(agora_pulumi SnapshotSetting, StandardSnapshotSetting, CustomSnapshotSetting, SnapshotSettingSet)."
 )
 PACK_FILES: Final = ("PulumiPolicy.yaml", "__main__.py", "policy-config.json")
 
