@@ -1,12 +1,13 @@
 """The HTTP client for Agora's FLS snapshot-settings API.
 
 Knows HTTP and the API's paths; knows nothing of Pulumi. One ``requests.Session`` per client gives a
-connection pool shared by the provider's worker threads. Retries are urllib3's ``Retry`` (mounted on the
-session's adapter), not a loop of ours: it already does backoff with jitter, ``Retry-After`` and the
-distinction between errors that are safe to retry and those that are not (:class:`AgoraRetry` adds a
-ceiling on ``Retry-After`` and makes the first retry back off too). Both methods used here (GET, and
-PATCH, which sets absolute values and so is idempotent) are retried on connection errors, read timeouts,
-429 and 5xx.
+connection pool shared by the provider's worker threads. Attempts are made by :meth:`AgoraClient._send`, not
+inside urllib3, because each must be signed afresh (its own ``Date``, for the host it goes to), wait for the
+process-wide rate limit and may go to the next endpoint. Whether and when to retry is still urllib3's
+``Retry`` (:class:`AgoraRetry` adds a ceiling on ``Retry-After`` and makes the first retry back off too),
+consulted between attempts: backoff with jitter, ``Retry-After``, and which errors are safe to retry. Both
+methods used here (GET, and PATCH, which sets absolute values and so is idempotent) are retried on
+connection errors, read timeouts, 429 and 5xx.
 
 The retry policy is built by :func:`build_retry` from a :class:`ClientConfig`, so tests can pin it
 (``backoff_jitter=0``) and the worst-case time of a call is computable: see :func:`worst_case_seconds`.
@@ -161,24 +162,34 @@ def _agora_message(response: requests.Response, secrets: Sequence[str]) -> Optio
                     break
     if message is None:
         return None
+    message = " ".join(message.split())  # one line: the error's last line must say everything
     if leaks_secret(message, secrets):
         return "(the answer's text is withheld: it repeats part of the request's credentials)"
     return redact(message, secrets)[:500]
 
 
-def _request_id(response: requests.Response) -> Optional[str]:
+def _request_id(response: requests.Response, secrets: Sequence[str]) -> Optional[str]:
+    """The answer's request id (header, else body), or ``[redacted]`` when it holds any piece of a credential:
+    whatever answered may have copied the request into it."""
+    found: Optional[str] = None
     for header in ("X-Request-Id", "X-Request-ID", "Request-Id"):
         if header in response.headers:
-            return response.headers[header][:200]
-    try:
-        body = response.json()
-    except (ValueError, RecursionError):
+            found = response.headers[header]
+            break
+    if found is None:
+        try:
+            body = response.json()
+        except (ValueError, RecursionError):
+            body = None
+        if isinstance(body, dict):
+            for key in ("requestId", "request_id"):
+                if isinstance(body.get(key), str):
+                    found = str(body[key])
+                    break
+    if found is None:
         return None
-    if isinstance(body, dict):
-        for key in ("requestId", "request_id"):
-            if isinstance(body.get(key), str):
-                return str(body[key])[:200]
-    return None
+    found = " ".join(found.split())[:200]
+    return REDACTED if leaks_secret(found, secrets) else found
 
 
 def _is_empty_or_json(response: requests.Response) -> bool:
@@ -217,12 +228,18 @@ class AgoraClient:
         self._clock = clock
         self._limiter = limiter if limiter is not None else shared_bucket(config.max_requests_per_second)
         self._basic: Optional[str] = None
-        try:
-            self._hosts = {origin: host_header(origin) for origin in self._origins}
-            if config.auth_scheme == "basic":
+        key = "agora:endpoints" if config.endpoints else "agora:endpoint"
+        self._hosts: dict[str, str] = {}
+        for origin in self._origins:
+            try:
+                self._hosts[origin] = host_header(origin)
+            except (ValueError, UnicodeError):
+                raise ConfigurationError(f"{key}: {origin!r} has a host name that cannot be sent: fix the URL.") from None
+        if config.auth_scheme == "basic":
+            try:
                 self._basic = basic_authorization(config.customer_id, config.customer_secret)
-        except ValueError as exc:
-            raise ConfigurationError(f"{exc}.") from None
+            except ValueError as exc:
+                raise ConfigurationError(f"{exc}.") from None
         session = requests.Session()
         session.headers["User-Agent"] = USER_AGENT
         session.headers["Accept"] = "application/json"
@@ -242,14 +259,14 @@ class AgoraClient:
     def get_setting(self, identity: SettingIdentity, kind: SettingKind = LEGACY) -> dict[str, Any]:
         """GET the setting; raises :class:`NotFoundError` for an unknown entry point."""
         path = settings_path(identity, kind)
-        response, origin = self._send("GET", path, None)
+        response, origin, secrets = self._send("GET", path, None)
         try:
             body = response.json()
         except (ValueError, RecursionError):
             body = None
         if not isinstance(body, dict):
             raise InvalidResponseError(
-                method="GET", path=path, status=response.status_code, request_id=_request_id(response),
+                method="GET", path=path, status=response.status_code, request_id=_request_id(response, secrets),
                 agora_message=f"the body from {origin} is not a JSON object ({_content_type(response)})",
             )
         return body
@@ -257,11 +274,11 @@ class AgoraClient:
     def patch_setting(self, identity: SettingIdentity, body: dict[str, Any], kind: SettingKind = LEGACY) -> None:
         """PATCH the given fields; Agora merges them into the stored setting."""
         path = settings_path(identity, kind)
-        response, origin = self._send("PATCH", path, body)
+        response, origin, secrets = self._send("PATCH", path, body)
         if not _is_empty_or_json(response):
             # A captive portal or proxy answering 200 for Agora: nothing says the change was applied.
             raise InvalidResponseError(
-                method="PATCH", path=path, status=response.status_code, request_id=_request_id(response),
+                method="PATCH", path=path, status=response.status_code, request_id=_request_id(response, secrets),
                 agora_message=(
                     f"the 200 answer from {origin} is neither empty nor JSON ({_content_type(response)}), so "
                     "nothing says Agora applied the change"
@@ -283,8 +300,9 @@ class AgoraClient:
 
     def _send(
         self, method: str, path: str, body: Optional[dict[str, Any]]
-    ) -> tuple[requests.Response, str]:
-        """One call: attempts until a final answer; returns the 200 response and the endpoint that gave it."""
+    ) -> tuple[requests.Response, str, list[str]]:
+        """One call: attempts until a final answer; returns the 200 response, the endpoint that gave it and the
+        secrets its request carried (for anything built from the answer)."""
         data = b"" if body is None else json.dumps(body, separators=(",", ":")).encode()
         secrets = [self.config.customer_secret, *_secrets_in(body)]
         retry: Retry = build_retry(self.config)
@@ -295,11 +313,12 @@ class AgoraClient:
             if origin not in tried:
                 tried.append(origin)
             url = origin + path
+            # Wait for the rate limit first, then sign: a Date taken before a long wait could be stale on arrival.
+            self._limiter.acquire()
             headers = self._auth_headers(method, origin, path, data)
             if body is not None:
                 headers["Content-Type"] = "application/json"
             attempt_secrets = [*secrets, _credential_part(headers["Authorization"])]
-            self._limiter.acquire()
             try:
                 response = self._session.request(
                     method,
@@ -335,7 +354,7 @@ class AgoraClient:
                     index += 1
                     continue
             if status == 200:
-                return response, origin
+                return response, origin, attempt_secrets
             raise self._api_error(method, path, response, origin, tried, len(retry.history) + 1, attempt_secrets)
 
     def _api_error(
@@ -349,9 +368,7 @@ class AgoraClient:
         secrets: Sequence[str],
     ) -> APIError:
         status = response.status_code
-        request_id = _request_id(response)
-        if request_id is not None and leaks_secret(request_id, secrets):
-            request_id = REDACTED
+        request_id = _request_id(response, secrets)
         if status == 404 and not _is_empty_or_json(response):
             # Agora's 404 is empty or JSON; an HTML page is a proxy or a path typed after the host. Taking it
             # for "the setting is gone" would drop the resource from state while snapshot capturing stays on.
@@ -368,7 +385,11 @@ class AgoraClient:
             agora_message=_agora_message(response, secrets),
             attempts=attempts,
             endpoints=tuple(tried),
-            note=clock_skew_note(response.headers.get("Date"), self._clock()) if status == 401 else None,
+            note=(
+                clock_skew_note(response.headers.get("Date"), self._clock())
+                if status == 401 and self._basic is None  # only a signed Date can be "too old"
+                else None
+            ),
         )
 
     def _transport_error(
@@ -417,8 +438,9 @@ def clock_skew_note(server_date: Optional[str], now: float) -> Optional[str]:
     if abs(offset) <= CLOCK_SKEW_WINDOW_SECONDS:
         return None
     direction = "ahead of" if offset > 0 else "behind"
+    # Agora's date as we read it, re-formatted: the header's own text could carry anything a server echoed.
     return (
-        f"The local clock is {abs(offset):.0f} seconds {direction} Agora's (its Date: {server_date}); HMAC "
+        f"The local clock is {abs(offset):.0f} seconds {direction} Agora's (its Date: {http_date(server)}); HMAC "
         f"signatures are refused beyond {CLOCK_SKEW_WINDOW_SECONDS:.0f} s: synchronise the clock (NTP)."
     )
 

@@ -101,7 +101,8 @@ class ClientConfig:
     backoff_max: float = 8.0
     backoff_jitter: float = 0.5
     max_retry_after: float = 30.0
-    pool_size: int = 8
+    pool_size: int = 32
+    """Pooled connections: the engine calls a provider from 4 threads and a set runs 8 requests each."""
 
     def __post_init__(self) -> None:
         if not self.customer_id:

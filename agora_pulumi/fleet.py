@@ -52,8 +52,10 @@ An entry point's own field beats a global per-region override because it is the 
 about that entry point ("webinar stores in Azure everywhere" must not be undone by "eu stores in s3-eu").
 
 What is checked (from Agora's doc and ``agora_pulumi.regions``): push regions are ``cn``/``ap``/``na``/``eu``;
-``snapshotInterval`` is an integer in [5, 300]; ``vendor`` is 0-5; a storage ``region`` is in that vendor's
-table (and absent for Azure, which ignores it); the storage region lies in the push region it serves, as the
+``snapshotInterval`` is an integer in [5, 300]; ``vendor`` is 0-5 (0-8 for a profile with ``api: custom``);
+a storage ``region`` is in that vendor's table of the profile's API (and absent for Azure and Google Cloud,
+which ignore it); a setting's ``api`` (legacy, standard, custom) can take its profile; ``grouping`` is
+``setting`` or ``app``; the storage region lies in the push region it serves, as the
 doc requires; App IDs and entry point names are non-empty and fit in a URL path segment; booleans are
 booleans; no (appId, entry point, region) is listed twice; every referenced profile exists; unknown keys are
 reported (with a suggestion), since a typo would otherwise silently fall back to a default.
@@ -68,7 +70,7 @@ from typing import Any, Callable, Mapping, Optional, Sequence
 
 from . import rules
 from .identity import SettingIdentity
-from .kinds import CUSTOM, KINDS, LEGACY, SettingKind
+from .kinds import CUSTOM, KINDS, LEGACY, SettingKind, setting_key
 from .names import SECRET_STORAGE_FIELDS, STORAGE_FIELDS
 from .regions import (
     CURRENT_CATALOG,
@@ -94,7 +96,6 @@ _ENTRY_KEYS = ("name", "appId", "regions", *SETTING_FIELDS, "overrides")
 _PROFILE_KEYS = (*STORAGE_FIELDS, "api")
 _PROFILE_APIS: Mapping[str, SettingKind] = {LEGACY.name: LEGACY, CUSTOM.name: CUSTOM}
 """The APIs that take storage, hence the tables a profile can be checked against."""
-_SECRET_PROFILE_KEYS = SECRET_STORAGE_FIELDS
 
 BUILTIN_DEFAULTS: Mapping[str, Any] = {
     "enabled": True,
@@ -182,7 +183,7 @@ class SettingSpec:
     def output_key(self) -> str:
         """The key in the stack outputs: the setting id, prefixed by the API for the current ones
         (``custom:app/live/eu``), since one entry point may have one setting of each."""
-        return self.setting_id if self.kind is LEGACY else f"{self.kind.name}:{self.setting_id}"
+        return setting_key(self.kind, self.identity)
 
     @property
     def resource_name(self) -> str:
@@ -396,7 +397,7 @@ def _profile(name: str, value: Any, path: str, problems: _Problems) -> Optional[
         problems.add(key_path(path, "bucket"), problem)
 
     keys: dict[str, str] = {}
-    for key in _SECRET_PROFILE_KEYS:
+    for key in SECRET_STORAGE_FIELDS:
         raw = value.get(key)
         where = key_path(path, key)
         problem = rules.key_problem(raw)

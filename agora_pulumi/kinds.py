@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping, Optional
 
+from .identity import SettingIdentity
 from .names import SNAPSHOT_SETTING, type_token
 from .regions import CURRENT_CATALOG, SEED_CATALOG, StorageCatalog
 
@@ -50,3 +51,9 @@ KINDS: Mapping[str, SettingKind] = {kind.name: kind for kind in (LEGACY, STANDAR
 """By name (``legacy``, ``standard``, ``custom``), as the fleet config's ``api`` field spells them."""
 
 BY_TYPE_TOKEN: Mapping[str, SettingKind] = {kind.type_token: kind for kind in KINDS.values()}
+
+
+def setting_key(kind: SettingKind, identity: SettingIdentity) -> str:
+    """``appId/entryPoint/region``, prefixed by the API for the current ones (``custom:app/live/eu``): unique
+    per setting at Agora. Names resources and outputs in the fleet, and keys members of a set."""
+    return identity.id if kind is LEGACY else f"{kind.name}:{identity.id}"

@@ -1,5 +1,6 @@
-"""The Pulumi program of this repository: read the fleet from stack config, register one setting per
-entry point × push region, export what was managed.
+"""The Pulumi program of this repository: read the fleet from stack config, register one resource per
+entry point × push region (``grouping: setting``) or one ``SnapshotSettingSet`` per App ID (``grouping: app``),
+export what was managed.
 
 ``__main__.py`` at the repository root only calls :func:`main`; everything lives here so that the program
 is importable, typed and tested under ``pulumi.runtime.set_mocks`` like any other module, and so that a team

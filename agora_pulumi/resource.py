@@ -1,12 +1,14 @@
-"""The ``SnapshotSetting`` Pulumi resource: what an infra program writes.
+"""The Pulumi resources an infra program writes: ``SnapshotSetting`` (the seed API), ``StandardSnapshotSetting``
+and ``CustomSnapshotSetting`` (the current API's two paths), and ``SnapshotSettingSet`` (many at once).
 
-The resource only shapes inputs; every rule lives in the provider's ``check`` (which runs in the engine's
+A resource only shapes inputs; every rule lives in the provider's ``check`` (which runs in the engine's
 provider process, where unknowns and numbers-as-floats are handled in one place). Two jobs stay here
 because only the program side can do them:
 
 * Storage keys are wrapped in ``Output.secret`` and ``storageConfig`` is listed in
-  ``additional_secret_outputs``, so the keys are encrypted in state and masked in previews even when the
-  program passed plain strings.
+  ``additional_secret_outputs`` (a set keys its members in an object instead, so the engine keeps each key's
+  secrecy), so the keys are encrypted in state and masked in previews even when the program passed plain
+  strings.
 * Property names are translated: Python attributes are snake_case, state and the wire are the API's
   camelCase (``snapshotInterval``), so ``pulumi stack export`` reads like Agora's doc.
 """
@@ -18,11 +20,11 @@ from typing import Any, ClassVar, Mapping, Optional, Sequence, Union
 import pulumi
 import pulumi.dynamic
 
+from . import rules
 from .identity import SettingIdentity
-from .kinds import CUSTOM, KINDS, LEGACY, STANDARD
+from .kinds import CUSTOM, KINDS, LEGACY, STANDARD, setting_key
 from .names import MODULE, SECRET_STORAGE_FIELDS, SNAPSHOT_SETTING, SNAPSHOT_SETTING_SET, TYPE_TOKEN
 from .provider import CustomSnapshotSettingProvider, SnapshotSettingProvider, StandardSnapshotSettingProvider
-from .set_model import member_key
 from .set_provider import SnapshotSettingSetProvider
 
 __all__ = [
@@ -329,9 +331,16 @@ class SettingSetMember:
         storage_config: Optional[StorageConfigInput] = None,
         api: str = LEGACY.name,
     ) -> None:
+        for name, value in (("app_id", app_id), ("entry_point", entry_point), ("region", region), ("api", api)):
+            if not isinstance(value, str):
+                raise TypeError(
+                    f"SettingSetMember: {name} must be a plain string (it keys the member in the set), got "
+                    f"{type(value).__name__}; a value only known later needs a single resource instead"
+                )
         self.app_id = app_id
         self.entry_point = entry_point
-        self.region = region
+        # Normalised as check() will ("CN " is cn), so the key matches the setting the provider sees.
+        self.region = rules.push_region(region)[0] or region
         self.enabled = enabled
         self.snapshot_interval = snapshot_interval
         self.enable_moderation = enable_moderation
@@ -343,8 +352,8 @@ class SettingSetMember:
         """The member's key in the set (and in the fleet's outputs): its setting id, prefixed by the API for
         the current ones."""
         kind = KINDS.get(self.api)
-        identity = SettingIdentity(self.app_id, self.entry_point, str(self.region).lower())
-        return member_key(kind, identity) if kind is not None else f"{self.api}:{identity.id}"
+        identity = SettingIdentity(self.app_id, self.entry_point, self.region)
+        return setting_key(kind, identity) if kind is not None else f"{self.api}:{identity.id}"
 
     def to_props(self) -> dict[str, Any]:
         props: dict[str, Any] = {

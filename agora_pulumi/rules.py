@@ -16,6 +16,7 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import json
+import math
 import re
 import unicodedata
 from typing import Any, Callable, Mapping, Optional, Sequence
@@ -68,6 +69,8 @@ def got(value: Any) -> str:
         return "got nothing"
     if isinstance(value, bool):
         return f"got {str(value).lower()}"
+    if isinstance(value, float) and not math.isfinite(value):
+        return "got NaN" if math.isnan(value) else "got infinity"
     if isinstance(value, (int, float)):
         return f"got {json.dumps(value)}" if abs(value) < 1e16 else f"got {type_name(value)} of that size"
     if isinstance(value, str):

@@ -19,7 +19,7 @@ from typing import Any, Optional
 
 from . import rules
 from .identity import SettingIdentity
-from .kinds import KINDS, LEGACY, SettingKind
+from .kinds import KINDS, LEGACY, SettingKind, setting_key
 from .model import Failure, IsUnknown, check_props, diff_props, never_unknown
 
 SETTINGS = "settings"
@@ -29,17 +29,12 @@ API = "api"
 """A member's API (``legacy``, ``standard``, ``custom``), beside the setting's own fields."""
 
 
-def member_key(kind: SettingKind, identity: SettingIdentity) -> str:
-    """``appId/entryPoint/region``, prefixed by the API for the current ones (``custom:app/live/eu``): the
-    same key the fleet config uses for its outputs, unique per setting at Agora."""
-    return identity.id if kind is LEGACY else f"{kind.name}:{identity.id}"
-
-
 def member_kind(member: Mapping[str, Any]) -> Optional[SettingKind]:
     return KINDS.get(str(member.get(API, LEGACY.name)))
 
 
-def _fields(member: Mapping[str, Any]) -> dict[str, Any]:
+def member_fields(member: Mapping[str, Any]) -> dict[str, Any]:
+    """A member's setting properties without its ``api``: what :func:`model.check_props` takes."""
     return {k: v for k, v in member.items() if k != API}
 
 
@@ -71,13 +66,13 @@ def check_set(
             continue
         old = old_members.get(key)
         checked, member_failures = check_props(
-            _fields(member), _fields(old) if isinstance(old, Mapping) else None, is_unknown, kind
+            member_fields(member), member_fields(old) if isinstance(old, Mapping) else None, is_unknown, kind
         )
         failures.extend(Failure(f"{where}.{f.property}", f.reason) for f in member_failures)
         identity = _known_identity(checked, is_unknown)
-        if identity is not None and member_key(kind, identity) != key:
+        if identity is not None and setting_key(kind, identity) != key:
             failures.append(
-                Failure(where, f"is keyed '{key}' but is the setting '{member_key(kind, identity)}': key each member "
+                Failure(where, f"is keyed '{key}' but is the setting '{setting_key(kind, identity)}': key each member "
                         "by its setting id (SnapshotSettingSet does this for you)")
             )
         out[key] = {API: kind.name, **checked}
@@ -114,13 +109,8 @@ def member_changes(
         if old is None:
             changed.append(key)
             continue
-        differing, _ = diff_props(_fields(old), _fields(member), is_unknown, kind)
+        differing, _ = diff_props(member_fields(old), member_fields(member), is_unknown, kind)
         if differing:
             changed.append(key)
     removed = [key for key in old_members if key not in new_members]
     return changed, removed
-
-
-def member_fields(member: Mapping[str, Any]) -> dict[str, Any]:
-    """A member's setting properties without its ``api``: what :func:`model.setting_from_props` takes."""
-    return _fields(member)

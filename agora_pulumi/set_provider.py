@@ -12,12 +12,13 @@ converges); the error lists every member that failed.
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Mapping, Optional, TypeVar
 
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
-from .errors import AgoraError
+from .errors import AgoraError, ConfigurationError
 from .identity import SettingIdentity
 from .kinds import LEGACY
 from .provider import (
@@ -25,6 +26,7 @@ from .provider import (
     SnapshotSettingError,
     _is_unknown,
     _plain,
+    _warn,
     disable_setting,
     read_setting,
     write_setting,
@@ -50,15 +52,36 @@ T = TypeVar("T")
 _ADVICE = "Moving a setting between resources (a set and single settings) in one `pulumi up` leaves it enabled."
 
 
+_FATAL_STATUSES = frozenset({401, 403})
+"""Answers that every other member would get too (wrong credentials, no permission): stop sending."""
+
+
+class NotAttempted(AgoraError):
+    """A member's request was not sent because an earlier one showed every request would fail."""
+
+
 def _each(keys: list[str], work: Callable[[str], T]) -> tuple[dict[str, T], dict[str, AgoraError]]:
-    """Run ``work`` for every key concurrently: ``(results, errors)``, both by key; nothing is cancelled by
-    another member's failure."""
+    """Run ``work`` for every key concurrently: ``(results, errors)``, both by key. One member's failure does
+    not cancel the others, except a 401/403 or a configuration error, which every request would meet: the
+    members not yet started are then reported as not attempted instead of each failing the same way."""
     results: dict[str, T] = {}
     errors: dict[str, AgoraError] = {}
     if not keys:
         return results, errors
+    stop = threading.Event()
+
+    def run(key: str) -> T:
+        if stop.is_set():
+            raise NotAttempted("not attempted")
+        try:
+            return work(key)
+        except AgoraError as exc:
+            if isinstance(exc, ConfigurationError) or getattr(exc, "status", None) in _FATAL_STATUSES:
+                stop.set()
+            raise
+
     with ThreadPoolExecutor(max_workers=min(WORKERS, len(keys))) as pool:
-        futures = {key: pool.submit(work, key) for key in keys}
+        futures = {key: pool.submit(run, key) for key in keys}
         for key, future in futures.items():
             try:
                 results[key] = future.result()
@@ -68,6 +91,8 @@ def _each(keys: list[str], work: Callable[[str], T]) -> tuple[dict[str, T], dict
 
 
 def _brief(error: AgoraError) -> str:
+    if isinstance(error, NotAttempted):
+        return "not attempted"
     status = getattr(error, "status", None)
     return f"HTTP {status}" if status is not None else type(error).__name__
 
@@ -77,7 +102,7 @@ def _raise_if_failed(doing: str, set_id: str, errors: Mapping[str, AgoraError], 
     says everything (the SDK prints a traceback above a provider error, and users read the last line)."""
     if not errors:
         return
-    details = [f"  - {errors[key]}" for key in sorted(errors)]
+    details = [f"  - {errors[key]}" for key in sorted(errors) if not isinstance(errors[key], NotAttempted)]
     failed = ", ".join(f"{key} ({_brief(errors[key])})" for key in sorted(errors))
     raise SnapshotSettingError(
         "\n".join(
@@ -144,8 +169,11 @@ class SnapshotSettingSetProvider(AgoraResourceProvider):
         def disable(key: str) -> None:
             member = old[key]
             identity = SettingIdentity.from_props(member)
-            if identity is not None:
-                disable_setting(client, member_kind(member) or LEGACY, identity, _ADVICE)
+            if identity is None:  # not written by this package: nothing says which setting it was
+                _warn(f"snapshot setting set {set_id}: member {key!r} has no appId/entryPoint/region in state; "
+                      "it was not disabled")
+                return
+            disable_setting(client, member_kind(member) or LEGACY, identity, _ADVICE)
 
         _, errors = _each(keys, disable)
         _raise_if_failed(doing, set_id, errors, len(keys))

@@ -6,6 +6,8 @@ The stand-in "Agora" is a small threaded HTTP server on 127.0.0.1 answering one 
 
 from __future__ import annotations
 
+import base64
+import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Iterator
@@ -108,3 +110,70 @@ def test_a_200_page_from_a_captive_portal_is_not_a_successful_write(provider: Pr
         provider.create({k: v for k, v in inputs.items() if k != "__provider"})
     line = last_line(err)
     assert "neither empty nor JSON (text/html)" in line and "nothing says Agora applied the change" in line
+
+
+# --- what a hostile answer copies from the request must not reach the error -----------------------------------
+
+
+class Echoing(BaseHTTPRequestHandler):
+    """Copies the request's Authorization header and body into the places a client might quote: the request
+    id of a 200 page, the Date of a 401 (after a real date, so it still parses), a multi-line message."""
+
+    def _reply(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length).decode() if length else ""
+        echo = f"{self.headers.get('Authorization', '')} {body}"
+        entry_point = self.path.split("/entry_points/")[1].split("/")[0]
+        if entry_point == "portal":
+            status, headers, payload = 200, {"X-Request-Id": echo, "Content-Type": "text/html"}, b"<html>hi</html>"
+        else:
+            message = json.dumps({"message": "bad\nrequest\n" + echo}).encode()
+            status, headers, payload = 401, {"Date": f"Mon, 01 Jan 2001 00:00:00 GMT {echo}",
+                                             "Content-Type": "application/json"}, message
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, " ".join(value.split()))
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    do_GET = do_PATCH = _reply  # noqa: N815
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+SECRET = "Zq8x-echo-Secret-77wV"  # distinctive: no 8-character piece is an English word of the messages
+ACCESS, SECRET_KEY = "AK-echo-key-000111", "SK-echo-key-000222"
+
+
+def pieces(text: str) -> set[str]:
+    return {text[i : i + 8] for i in range(len(text) - 7)}
+
+
+@pytest.mark.parametrize("scheme", ["hmac", "basic"])
+@pytest.mark.parametrize("entry_point", ["portal", "denied"])
+def test_echoed_credentials_never_reach_the_error(scheme: str, entry_point: str) -> None:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Echoing)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with ProviderServer(env=clean_env()) as srv:
+            srv.configure(stack_config(f"http://127.0.0.1:{httpd.server_address[1]}",
+                                       **{"agora:authScheme": scheme, "agora:customerSecret": SECRET}))
+            props = setting_inputs(entryPoint=entry_point, storageConfig={
+                "vendor": 2.0, "region": 3.0, "bucket": "snaps", "accessKey": ACCESS, "secretKey": SECRET_KEY})
+            inputs, _ = srv.check(props)
+            with pytest.raises(grpc.RpcError) as err:
+                srv.create({k: v for k, v in inputs.items() if k != "__provider"})
+            details = str(err.value.details())
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    basic_token = base64.b64encode(f"demo-customer-id:{SECRET}".encode()).decode()
+    for secret in (SECRET, ACCESS, SECRET_KEY, basic_token):
+        leaked = [p for p in pieces(secret) if p in details]
+        assert not leaked, (secret, leaked[:3])
+    assert 'signature="' not in details
+    last = details.strip().splitlines()[-1]
+    assert ("HTTP 200" if entry_point == "portal" else "HTTP 401") in last  # one line says everything

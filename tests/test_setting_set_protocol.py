@@ -262,3 +262,27 @@ def test_the_resource_refuses_a_setting_listed_twice() -> None:
     twice = [SettingSetMember(app_id=APP_ID, entry_point="live", region="cn", enabled=True)] * 2
     with pytest.raises(TypeError, match="listed twice"):
         SnapshotSettingSet("app", twice)
+
+
+def test_a_member_key_must_be_plain_strings_and_is_normalised_like_check() -> None:
+    with pytest.raises(TypeError, match="app_id must be a plain string"):
+        SettingSetMember(app_id=pulumi.Output.from_input(APP_ID), entry_point="live", region="cn", enabled=True)  # type: ignore[arg-type]
+    member = SettingSetMember(app_id=APP_ID, entry_point="live", region=" CN ", enabled=True)
+    assert member.key == f"{APP_ID}/live/cn" and member.to_props()["region"] == "cn"
+
+
+def test_after_a_401_the_other_members_are_not_sent() -> None:
+    """Wrong credentials fail every request: the set stops sending and says which members were not tried."""
+    with running_emulator(auth="hmac") as emu:
+        srv = ProviderServer(env=clean_env(), provider=provider_blob("set"), type_token=SET_TYPE)
+        srv.start()
+        try:
+            srv.configure(stack_config(emu.url, **{"agora:customerSecret": "wrong-secret-value-9999"}))
+            props = settings(*(member(f"ep{i:02d}") for i in range(40)))
+            with pytest.raises(grpc.RpcError) as err:
+                srv.create(checked(srv, props))
+            last = err.value.details().strip().splitlines()[-1]
+            assert "failed for 40 of 40 settings" in last and "(HTTP 401)" in last and "(not attempted)" in last
+            assert len(emu.api_requests()) < 40
+        finally:
+            srv.close()
