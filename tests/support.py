@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+import threading
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Iterator
 
 from agora_pulumi.emulator import DEFAULT_CUSTOMER_ID, DEFAULT_CUSTOMER_SECRET
 
@@ -53,3 +56,19 @@ def setting_inputs(**overrides: Any) -> dict[str, Any]:
     return props
 
 
+@contextmanager
+def stand_in(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """A small stand-in server on 127.0.0.1 answering with ``handler``: yields its URL, stops on exit.
+
+    For answers the emulator will not give (hostile, truncated, canned); each connection has its own daemon
+    thread, so a test that stops early leaves nothing running.
+    """
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

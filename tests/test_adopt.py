@@ -8,8 +8,7 @@ from __future__ import annotations
 import json
 import os
 import re
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
@@ -24,6 +23,7 @@ from agora_pulumi.errors import NotFoundError
 from agora_pulumi.identity import SettingIdentity
 from agora_pulumi.kinds import CUSTOM, LEGACY, STANDARD, SettingKind
 from agora_pulumi.testing.emulator import EmulatorHandle, running_emulator
+from tests.support import stand_in
 
 REPO = Path(__file__).resolve().parents[1]
 APP = "0123456789abcdef"
@@ -104,12 +104,8 @@ def canned() -> Iterator[str]:
         "ap": {"enabled": True, "enableModeration": False, "snapshotInterval": 20, "storageConfig": {
             "vendor": 3, "region": 10, "bucket": "nokeys-1250000000"}},
     }
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Canned)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with stand_in(_Canned) as url:
+        yield url
 
 
 def test_keys_agora_did_not_return_get_a_placeholder_and_are_named(adopt: Any, canned: str, tmp_path: Path) -> None:

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Iterator
 
 import grpc
@@ -20,7 +19,7 @@ from agora_pulumi.fleet import FleetConfigError, parse_fleet
 from agora_pulumi.model import check_props, setting_from_props
 from agora_pulumi.regions import Vendor
 from agora_pulumi.testing.engine import ProviderServer
-from tests.support import clean_env, setting_inputs, stack_config
+from tests.support import clean_env, setting_inputs, stack_config, stand_in
 
 AK, SK = "AKIA-HOSTILE-ACCESS", "HOSTILE-SECRET-KEY-VALUE"
 
@@ -238,16 +237,9 @@ class HostileAgora(BaseHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def hostile_server() -> Iterator[ProviderServer]:
     """A provider process whose agora:endpoint is the hostile stand-in."""
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), HostileAgora)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        with ProviderServer(env=clean_env()) as srv:
-            srv.configure(stack_config(f"http://127.0.0.1:{httpd.server_address[1]}"))
-            yield srv
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with stand_in(HostileAgora) as url, ProviderServer(env=clean_env()) as srv:
+        srv.configure(stack_config(url))
+        yield srv
 
 
 def state_before(entry_point: str) -> tuple[str, dict[str, Any]]:

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Iterator
 
 import grpc
 import pytest
 
 from agora_pulumi.testing.engine import ProviderServer
-from tests.support import APP_ID, clean_env, setting_inputs, stack_config
+from tests.support import APP_ID, clean_env, setting_inputs, stack_config, stand_in
 
 HTML = b"<html><body><h1>404 Not Found</h1>nginx</body></html>"
 
@@ -50,14 +49,8 @@ class Stand_in(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def stand_in_url() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Stand_in)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with stand_in(Stand_in) as url:
+        yield url
 
 
 @pytest.fixture
@@ -154,22 +147,14 @@ def pieces(text: str) -> set[str]:
 @pytest.mark.parametrize("scheme", ["hmac", "basic"])
 @pytest.mark.parametrize("entry_point", ["portal", "denied"])
 def test_echoed_credentials_never_reach_the_error(scheme: str, entry_point: str) -> None:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Echoing)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        with ProviderServer(env=clean_env()) as srv:
-            srv.configure(stack_config(f"http://127.0.0.1:{httpd.server_address[1]}",
-                                       **{"agora:authScheme": scheme, "agora:customerSecret": SECRET}))
-            props = setting_inputs(entryPoint=entry_point, storageConfig={
-                "vendor": 2.0, "region": 3.0, "bucket": "snaps", "accessKey": ACCESS, "secretKey": SECRET_KEY})
-            inputs, _ = srv.check(props)
-            with pytest.raises(grpc.RpcError) as err:
-                srv.create({k: v for k, v in inputs.items() if k != "__provider"})
-            details = str(err.value.details())
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with stand_in(Echoing) as url, ProviderServer(env=clean_env()) as srv:
+        srv.configure(stack_config(url, **{"agora:authScheme": scheme, "agora:customerSecret": SECRET}))
+        props = setting_inputs(entryPoint=entry_point, storageConfig={
+            "vendor": 2.0, "region": 3.0, "bucket": "snaps", "accessKey": ACCESS, "secretKey": SECRET_KEY})
+        inputs, _ = srv.check(props)
+        with pytest.raises(grpc.RpcError) as err:
+            srv.create({k: v for k, v in inputs.items() if k != "__provider"})
+        details = str(err.value.details())
     basic_token = base64.b64encode(f"demo-customer-id:{SECRET}".encode()).decode()
     for secret in (SECRET, ACCESS, SECRET_KEY, basic_token):
         leaked = [p for p in pieces(secret) if p in details]

@@ -24,11 +24,10 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 import traceback
 from collections import Counter
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Iterable, Iterator, Mapping, Optional, Union
 
 import dill
@@ -42,7 +41,7 @@ from agora_pulumi.provider import SnapshotSettingProvider
 from agora_pulumi.testing.emulator import EmulatorHandle, running_emulator
 from agora_pulumi.testing.engine import ProviderServer
 from benchmarks.forwarder import RecordingForwarder
-from tests.support import APP_ID, clean_env, setting_inputs, stack_config
+from tests.support import APP_ID, clean_env, setting_inputs, stack_config, stand_in
 
 from .helpers import check_raw, settle, stored_setting, struct_to_python, without_provider
 
@@ -370,15 +369,8 @@ def echo_server(request: pytest.FixtureRequest) -> Iterator[tuple[str, list[str]
     status, text_plain = request.param
     received: list[str] = []
     handler = type("Echo", (EchoHandler,), {"status": status, "text_plain": text_plain, "received": received})
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}", received, status
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with stand_in(handler) as url:
+        yield url, received, status
 
 
 def test_errors_redact_whatever_agora_echoes(echo_server: tuple[str, list[str], int], scanner: Scanner) -> None:
