@@ -44,6 +44,21 @@ from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
+# The test data and policy names the pack tests share (one spelling for the three test modules).
+APP = "8f2c1c5e0b7a4d3e9f6a1b2c3d4e5f60"
+AK = "LTAI5tKx9QmR2vWz8JpN3c"
+SK = "q7Yd2Vt9XbL4mN8sK1rP6wE3zA5uC0"
+
+KEYS_SECRET = "agora-storage-keys-secret"
+PLACEHOLDER = "agora-storage-keys-not-placeholder"
+CREDENTIALS = "agora-no-credentials-in-inputs"
+ONE_OWNER = "agora-one-owner-per-setting"
+GEOGRAPHY = "agora-storage-in-push-region"
+MODERATION = "agora-moderation-required"
+VENDORS = "agora-allowed-storage-vendors"
+INTERVAL = "agora-snapshot-interval-bounds"
+
+
 REPO = Path(__file__).resolve().parents[2]
 PACK_DIR = REPO / "agora_pulumi" / "policy"
 PACK_NAME = "agora-fls-snapshot"

@@ -17,8 +17,19 @@ import pulumi
 import pytest
 from google.protobuf import json_format
 from policy_harness import (
+    AK,
+    APP,
+    CREDENTIALS,
+    GEOGRAPHY,
+    INTERVAL,
+    KEYS_SECRET,
+    MODERATION,
+    ONE_OWNER,
     PACK_NAME,
+    PLACEHOLDER,
+    SK,
     UNKNOWN,
+    VENDORS,
     Analyzer,
     Diag,
     Registration,
@@ -29,19 +40,6 @@ from policy_harness import (
 from pulumi.runtime.proto import analyzer_pb2
 
 from agora_pulumi import TYPE_TOKEN, SnapshotSetting, StorageConfigArgs, Vendor
-
-APP = "8f2c1c5e0b7a4d3e9f6a1b2c3d4e5f60"
-AK = "LTAI5tKx9QmR2vWz8JpN3c"
-SK = "q7Yd2Vt9XbL4mN8sK1rP6wE3zA5uC0"
-
-KEYS_SECRET = "agora-storage-keys-secret"
-PLACEHOLDER = "agora-storage-keys-not-placeholder"
-CREDENTIALS = "agora-no-credentials-in-inputs"
-ONE_OWNER = "agora-one-owner-per-setting"
-GEOGRAPHY = "agora-storage-in-push-region"
-MODERATION = "agora-moderation-required"
-VENDORS = "agora-allowed-storage-vendors"
-INTERVAL = "agora-snapshot-interval-bounds"
 
 
 def urn(name: str) -> str:

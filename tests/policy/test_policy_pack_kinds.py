@@ -14,7 +14,22 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
-from policy_harness import Analyzer, Diag, run_program
+from policy_harness import (
+    AK,
+    APP,
+    CREDENTIALS,
+    GEOGRAPHY,
+    INTERVAL,
+    KEYS_SECRET,
+    MODERATION,
+    ONE_OWNER,
+    PLACEHOLDER,
+    SK,
+    VENDORS,
+    Analyzer,
+    Diag,
+    run_program,
+)
 
 from agora_pulumi import (
     CurrentVendor,
@@ -26,19 +41,6 @@ from agora_pulumi import (
 )
 from agora_pulumi.kinds import CUSTOM, LEGACY, STANDARD, SettingKind
 from agora_pulumi.policy import policies
-
-APP = "8f2c1c5e0b7a4d3e9f6a1b2c3d4e5f60"
-AK = "LTAI5tKx9QmR2vWz8JpN3c"
-SK = "q7Yd2Vt9XbL4mN8sK1rP6wE3zA5uC0"
-
-KEYS_SECRET = "agora-storage-keys-secret"
-PLACEHOLDER = "agora-storage-keys-not-placeholder"
-CREDENTIALS = "agora-no-credentials-in-inputs"
-ONE_OWNER = "agora-one-owner-per-setting"
-GEOGRAPHY = "agora-storage-in-push-region"
-MODERATION = "agora-moderation-required"
-VENDORS = "agora-allowed-storage-vendors"
-INTERVAL = "agora-snapshot-interval-bounds"
 
 
 def urn(kind: SettingKind, name: str) -> str:

@@ -13,7 +13,24 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
-from policy_harness import PACK_NAME, UNKNOWN, Analyzer, Diag, run_program
+from policy_harness import (
+    AK,
+    APP,
+    CREDENTIALS,
+    GEOGRAPHY,
+    INTERVAL,
+    KEYS_SECRET,
+    MODERATION,
+    ONE_OWNER,
+    PACK_NAME,
+    PLACEHOLDER,
+    SK,
+    UNKNOWN,
+    VENDORS,
+    Analyzer,
+    Diag,
+    run_program,
+)
 
 from agora_pulumi import (
     CurrentVendor,
@@ -26,19 +43,8 @@ from agora_pulumi import (
 )
 from agora_pulumi.policy import policies
 
-APP = "8f2c1c5e0b7a4d3e9f6a1b2c3d4e5f60"
 OTHER_APP = "0123456789abcdef0123456789abcdef"
-AK = "LTAI5tKx9QmR2vWz8JpN3c"
-SK = "q7Yd2Vt9XbL4mN8sK1rP6wE3zA5uC0"
 
-KEYS_SECRET = "agora-storage-keys-secret"
-PLACEHOLDER = "agora-storage-keys-not-placeholder"
-CREDENTIALS = "agora-no-credentials-in-inputs"
-ONE_OWNER = "agora-one-owner-per-setting"
-GEOGRAPHY = "agora-storage-in-push-region"
-MODERATION = "agora-moderation-required"
-VENDORS = "agora-allowed-storage-vendors"
-INTERVAL = "agora-snapshot-interval-bounds"
 
 SET_TYPE = "pulumi-python:dynamic/agora:SnapshotSettingSet"
 
