@@ -910,18 +910,9 @@ COVERAGE: Final[Mapping[str, tuple[SettingKind, ...]]] = {
 }
 """Which setting kinds each policy checks (a kind's resource type token selects it)."""
 
-SET_COVERAGE: Final[Mapping[str, tuple[SettingKind, ...]]] = {
-    # Only the key-like-field check: a set has no additionalSecretOutputs signal (validate_storage_keys_secret).
-    storage_keys_secret.name: _STORAGE_KINDS,
-    storage_keys_not_placeholder.name: _ALL_KINDS,
-    no_agora_credentials.name: _ALL_KINDS,
-    # Members and single resources are owners alike: a member and a resource, or two sets, conflict.
-    one_owner_per_setting.name: _ALL_KINDS,
-    storage_in_push_region.name: _STORAGE_KINDS,
-    moderation_required.name: _ALL_KINDS,
-    allowed_vendors.name: _STORAGE_KINDS,
-    interval_bounds.name: _ALL_KINDS,
-}
-"""Which members of a ``SnapshotSettingSet`` (by their ``api``) each policy checks, as it checks the single
-resource of that kind. Kept beside :data:`COVERAGE` rather than in it, whose values are kinds of single
-resources; equal to it today, so no policy skips a setting because of how it is grouped."""
+SET_COVERAGE: Final[Mapping[str, tuple[SettingKind, ...]]] = COVERAGE
+"""Which members of a ``SnapshotSettingSet`` (by their ``api``) each policy checks: the same as for single
+resources, so no policy skips a setting because of how it is grouped. Two exceptions inside a policy, not in
+the coverage: ``agora-storage-keys-secret`` can only judge key-like fields on a set (a set has no
+``additionalSecretOutputs`` signal, see :func:`validate_storage_keys_secret`), and one-owner counts members
+and single resources alike."""
