@@ -84,6 +84,17 @@ ADOPT = ["adopt", "--app-id", APP, "--entry-point", "live", "--entry-point", "sp
 COMMAND = re.compile(r"^#\s+pulumi config set --secret --path '([^']+)'", re.M)
 
 
+def as_a_user_in_the_repo(emu: EmulatorHandle, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command run as a user would: only the AGORA_* variables pointing at ``emu``, from the repository
+    (whose Pulumi.yaml names the config namespace)."""
+    for key in [k for k in os.environ if k.startswith("AGORA_")]:
+        monkeypatch.delenv(key)
+    for key, value in env_for(emu).items():
+        if key.startswith("AGORA_"):
+            monkeypatch.setenv(key, value)
+    monkeypatch.chdir(REPO)
+
+
 def pieces(secret: str, size: int = 8) -> set[str]:
     return {secret[i:i + size] for i in range(len(secret) - size + 1)}
 
@@ -121,12 +132,7 @@ def plain(value: Any) -> Any:
 def test_adopt_then_up_sends_exactly_what_agora_holds(
     emu: EmulatorHandle, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    for key in [k for k in os.environ if k.startswith("AGORA_")]:
-        monkeypatch.delenv(key)
-    for key, value in env_for(emu).items():
-        if key.startswith("AGORA_"):
-            monkeypatch.setenv(key, value)
-    monkeypatch.chdir(REPO)  # Pulumi.yaml there names the namespace
+    as_a_user_in_the_repo(emu, monkeypatch)
 
     assert cli.main(ADOPT) == 0
     out, err = capsys.readouterr()
@@ -211,12 +217,7 @@ def test_python_format_round_trip_sends_exactly_what_agora_holds(
     import pulumi.runtime
     from stack_test_support import RecordingMocks
 
-    for key in [k for k in os.environ if k.startswith("AGORA_")]:
-        monkeypatch.delenv(key)
-    for key, value in env_for(emu).items():
-        if key.startswith("AGORA_"):
-            monkeypatch.setenv(key, value)
-    monkeypatch.chdir(REPO)
+    as_a_user_in_the_repo(emu, monkeypatch)
     assert cli.main([*ADOPT, "--format", "python"]) == 0
     source, err = capsys.readouterr()
     assert_no_key(source, err)
@@ -270,12 +271,7 @@ def test_adopt_custom_settings_over_http_round_trips_to_the_custom_path(
         client = AgoraClient(ClientConfig.from_sources(lambda _k: None, env_for(emu)))
         client.patch_setting(SettingIdentity(APP, "live", "ap"), held, CUSTOM)
         emu.clear_requests()
-        for key in [k for k in os.environ if k.startswith("AGORA_")]:
-            monkeypatch.delenv(key)
-        for key, value in env_for(emu).items():
-            if key.startswith("AGORA_"):
-                monkeypatch.setenv(key, value)
-        monkeypatch.chdir(REPO)
+        as_a_user_in_the_repo(emu, monkeypatch)
         assert cli.main(["adopt", "--app-id", APP, "--entry-point", "live", "--regions", "ap", "--api", "custom"]) == 0
         out, err = capsys.readouterr()
         assert_no_key(out, err)
