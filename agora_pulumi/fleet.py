@@ -66,7 +66,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Optional, Sequence
+from typing import Any, Mapping, Optional, Sequence
 
 from . import rules
 from .identity import SettingIdentity
@@ -551,7 +551,7 @@ def _duplicates(
     regions: list[str],
     seen: dict[tuple[str, str, str, str], str],
     problems: _Problems,
-    api_of: Callable[[str], str],
+    apis: Mapping[str, str],
 ) -> list[str]:
     """The entry's regions not already claimed by an earlier entry for the same API; reports the others.
 
@@ -560,7 +560,7 @@ def _duplicates(
     fresh: list[str] = []
     clashes: dict[str, list[str]] = {}
     for j, region in enumerate(regions):
-        key = (api_of(region), app_id, name, region)
+        key = (apis[region], app_id, name, region)
         earlier = seen.get(key)
         if earlier is None:
             seen[key] = entry.path
@@ -625,11 +625,10 @@ def parse_fleet(
         app_id, name, regions = entry.app_id, entry.name, entry.regions
         if name is None or app_id is None or regions is None:
             continue  # already reported
-        def api_of(region: str, entry: _Entry = entry) -> str:
-            return str(_resolve(entry, region, dflt)["api"][0])
-
-        for region in _duplicates(entry, app_id, name, regions, seen, problems, api_of):
-            merged = _resolve(entry, region, dflt)
+        resolved = {region: _resolve(entry, region, dflt) for region in regions}  # once per setting
+        apis = {region: str(merged["api"][0]) for region, merged in resolved.items()}
+        for region in _duplicates(entry, app_id, name, regions, seen, problems, apis):
+            merged = resolved[region]
             kind = KINDS[merged["api"][0]]
             profile_name, profile_path = merged["storage"]
             profile = profiles.get(profile_name) if profile_name is not None else None
