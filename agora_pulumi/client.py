@@ -332,9 +332,8 @@ class AgoraClient:
             except requests.exceptions.RequestException as exc:
                 error = _underlying(exc)
                 try:
-                    if not isinstance(error, Exception):
-                        raise MaxRetryError(None, url, error)  # type: ignore[arg-type]
-                    retry = retry.increment(method, url, error=error)
+                    # An error urllib3 does not know counts as "other" (budget 0): not retried.
+                    retry = retry.increment(method, url, error=error if isinstance(error, Exception) else exc)
                 except Exception:  # noqa: BLE001 - urllib3 ends the budget with MaxRetryError or the error itself
                     raise self._transport_error(
                         method, path, exc, tried, len(retry.history) + 1, attempt_secrets
