@@ -155,7 +155,14 @@ def segment_problem(value: Any, what: str) -> Optional[str]:
         return f"must be a non-empty string (the {what}), {got(value)}"
     if len(value) > MAX_SEGMENT_LENGTH:
         return f"must be at most {MAX_SEGMENT_LENGTH} characters (the {what}), {got_opaque(value)}"
-    if value in (".", "..") or not all(_segment_char_ok(c) for c in value):
+    if value in (".", ".."):
+        # Dot-segments: requests removes them from the URL (RFC 3986), so the path sent would not be the path
+        # signed, nor this setting's.
+        return (
+            f"{json.dumps(value)} cannot be part of Agora's URL path: '.' and '..' are removed from a URL by "
+            f"HTTP clients, so the request would reach another path; choose another {what}"
+        )
+    if not all(_segment_char_ok(c) for c in value):
         return (
             f"{json.dumps(value)} cannot be part of Agora's URL path: remove whitespace, control characters, "
             "invisible characters (zero-width, bidi marks, BOM) and / \\ ? # %"
