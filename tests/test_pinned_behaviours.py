@@ -28,12 +28,19 @@ from agora_pulumi.testing.engine import ProviderServer, provider_blob
 from tests.support import APP_ID, clean_env, setting_inputs, stack_config, stand_in
 from tests.test_ratelimit import FakeClock, grant_times, most_in_any_window
 
-AK = "AK-pinned-Hq4Tz8Rb1cY6"
-SK = "SK-pinned-Mf6Yq3Ud5eJ0"
-CUSTOMER_SECRET = "CS-pinned-Q7v2Lw9xKpT4"
+# Three canaries with no 8-character piece in common: one shared piece (a common "-canary-" infix) would let
+# an echo of one be withheld as a leak of another, and a test of the one could pass however the other is handled.
+AK = "AKx7Hq4Tz8Rb1cY6wE"
+SK = "SKm2Mf6Yq3Ud5eJ0pN"
+CUSTOMER_SECRET = "CSq9Q7v2Lw9xKpT4zR"
 WITHHELD = "(the answer's text is withheld: it repeats part of the request's credentials)"
 IDENTITY = SettingIdentity(APP_ID, "live", "cn")
 PATH = f"/v1/projects/{APP_ID}/fls/entry_points/live/settings/snapshot/regions/cn"
+
+
+def test_the_canaries_share_no_piece() -> None:
+    pieces = [{secret[i:i + 8] for i in range(len(secret) - 7)} for secret in (AK, SK, CUSTOMER_SECRET)]
+    assert not (pieces[0] & pieces[1] or pieces[0] & pieces[2] or pieces[1] & pieces[2])
 
 
 def failures(props: dict[str, Any], kind: SettingKind = LEGACY) -> list[tuple[str, str]]:
