@@ -230,6 +230,22 @@ def test_10_the_base64_spelling_of_a_secret_is_withheld(echo: tuple[str, type[Ec
     assert f"with HTTP 400: {WITHHELD}" in text
 
 
+def test_10_a_key_full_of_quotes_is_withheld_in_its_json_spelling(echo: tuple[str, type[Echo]]) -> None:
+    """A body echoed as text carries a key JSON-escaped (``\\"``): every 8 characters of this key hold a quote
+    or a backslash, so only its escaped spelling matches the echo (which quotes the key alone, no other
+    credential)."""
+    url, handler = echo
+    key = 'Zq"7\\v"2\\Lw"9\\xK"4\\t'
+    handler.say = staticmethod(lambda body: "invalid value at " + body[body.index('"secretKey"'):])
+    client = AgoraClient(ClientConfig("id", CUSTOMER_SECRET, endpoint=url, max_retries=0))
+    with pytest.raises(AgoraError) as info:
+        client.patch_setting(IDENTITY, {"enabled": True, "storageConfig": {**storage(2, "snapshots", 3), "secretKey": key}})
+    client.close()
+    text = str(info.value)
+    assert f"with HTTP 400: {WITHHELD}" in text
+    assert json.dumps(key)[1:-1][2:10] not in text
+
+
 # --- 8: redirects to a PATCH are never followed ----------------------------------------------------------
 
 
