@@ -10,7 +10,7 @@ each mutant's verdict and the failing line that caught it, then the score.
 
 Usage (from the repository root, with the project's venv)::
 
-    .venv/bin/python tools/mutants.py                 # every mutant (about 6 minutes on 2 cores)
+    .venv/bin/python tools/mutants.py                 # every mutant (about 3 minutes on 2 cores)
     .venv/bin/python tools/mutants.py -k redact rate  # only mutants whose name contains a word
     .venv/bin/python tools/mutants.py --list          # the table, without running anything
 
