@@ -1,0 +1,155 @@
+"""What every front end does to one setting: write it, read it, disable it, and the rename guard.
+
+The dynamic provider (``pulumi.dynamic``, Python programs) and the native provider (every language) are two
+adapters over these functions, as one Terraform core serves every language in pulumi-terraform-bridge: the
+same requests, messages and guard, whichever engine protocol called. No Pulumi here; a front end passes a
+``warn`` callable to reach the user through its own channel (stderr for the dynamic provider, the engine's
+``Log`` service for the native one).
+
+The rename guard: ids written (created or updated) by this process, i.e. in this deployment. A delete of one
+of them comes from another resource that owned the same setting (a rename without aliases, or a move
+between resources): disabling it would undo what was just applied, so it is left enabled with a warning.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from typing import Any, Callable, Mapping, Optional
+
+from .client import AgoraClient
+from .errors import AgoraError, NotFoundError
+from .identity import SettingIdentity
+from .kinds import SettingKind
+from .model import (
+    InvalidResponseBody,
+    Setting,
+    has_unmanaged_storage,
+    setting_from_props,
+    state_from_response,
+)
+
+Warn = Callable[[str], None]
+
+
+class SnapshotSettingError(AgoraError):
+    """An operation on one setting failed; the message names the setting and what to do. ``status`` is
+    Agora's HTTP status when there was one."""
+
+    def __init__(self, message: str, status: Optional[int] = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def warn_stderr(message: str) -> None:
+    """The dynamic provider's channel: the engine shows a dynamic provider's stderr to the user."""
+    sys.stderr.write(f"warning: {message}\n")
+    sys.stderr.flush()
+
+
+_Written = tuple[str, str]  # (kind name, setting id): the three APIs' settings are independent
+_WRITTEN: set[_Written] = set()
+_WRITTEN_LOCK = threading.Lock()
+
+
+def _claim(id_: _Written) -> None:
+    with _WRITTEN_LOCK:
+        _WRITTEN.add(id_)
+
+
+def written_here(kind: SettingKind, identity: SettingIdentity) -> bool:
+    """This process (this deployment) wrote the setting through some resource."""
+    with _WRITTEN_LOCK:
+        return (kind.name, identity.id) in _WRITTEN
+
+
+def write_setting(client: AgoraClient, kind: SettingKind, props: Mapping[str, Any], doing: str) -> Setting:
+    """One PATCH with the full desired body; the id is then owned by this deployment (the rename guard)."""
+    setting = setting_from_props(props)
+    try:
+        client.patch_setting(setting.identity, setting.to_body(), kind)
+    except AgoraError as exc:
+        raise SnapshotSettingError(f"{doing} {kind.label} {setting.id} failed. {exc}", status_of(exc)) from None
+    _claim((kind.name, setting.id))
+    return setting
+
+
+def read_setting(
+    client: AgoraClient,
+    kind: SettingKind,
+    identity: SettingIdentity,
+    previous: Optional[Mapping[str, Any]],
+    warn: Warn = warn_stderr,
+) -> Optional[dict[str, Any]]:
+    """One GET: the setting's state, or ``None`` when Agora says the entry point is gone."""
+    body = get_body(client, kind, identity)
+    if body is None:
+        return None
+    state = _state(kind, identity, body, previous)
+    if has_unmanaged_storage(body, previous):
+        warn(
+            f"Agora holds a storage config for {kind.label} {identity} that this resource does "
+            "not manage (set outside Pulumi); it is left out of state and stays in effect at Agora. Declare "
+            "storage_config on the resource to manage it."
+        )
+    return state
+
+
+def look_up_setting(client: AgoraClient, kind: SettingKind, identity: SettingIdentity) -> Optional[dict[str, Any]]:
+    """One GET for a read-only lookup: everything Agora holds, its storage config included (the caller marks
+    the keys secret); ``None`` when the entry point is gone. A masked key reads as ``None``."""
+    body = get_body(client, kind, identity)
+    if body is None:
+        return None
+    holds_storage = kind.takes_storage and isinstance(body.get("storageConfig"), Mapping)
+    return _state(kind, identity, body, {"storageConfig": {}} if holds_storage else None)
+
+
+def get_body(client: AgoraClient, kind: SettingKind, identity: SettingIdentity) -> Optional[dict[str, Any]]:
+    try:
+        return client.get_setting(identity, kind)
+    except NotFoundError:
+        return None
+    except AgoraError as exc:
+        raise SnapshotSettingError(f"Reading {kind.label} {identity} failed. {exc}", status_of(exc)) from None
+
+
+def _state(
+    kind: SettingKind, identity: SettingIdentity, body: Mapping[str, Any], previous: Optional[Mapping[str, Any]]
+) -> dict[str, Any]:
+    try:
+        return state_from_response(identity, body, previous, kind)
+    except InvalidResponseBody as exc:
+        # A wrong-typed answer is not drift: refuse it rather than write it (or a guess) into state.
+        raise SnapshotSettingError(
+            f"Reading {kind.label} {identity} failed: Agora's answer is not valid: {exc}. Check that "
+            "agora:endpoint points at Agora's API (no proxy or gateway in between) and run `pulumi refresh` "
+            "again; the state is unchanged."
+        ) from None
+
+
+def disable_setting(
+    client: AgoraClient, kind: SettingKind, identity: SettingIdentity, advice: str, warn: Warn = warn_stderr
+) -> None:
+    """PATCH ``enabled: false``, unless this deployment just wrote the setting through another resource (a
+    rename without aliases, a move between resources): then it is left enabled, with a warning."""
+    if written_here(kind, identity):
+        warn(
+            f"{kind.label} {identity} was just written by another resource in this deployment "
+            "(a rename without `aliases`, or two resources for one setting); it is left enabled rather than "
+            f"disabled. {advice}"
+        )
+        return
+    try:
+        client.patch_setting(identity, {"enabled": False}, kind)
+    except NotFoundError:
+        return  # the entry point is gone, and with it the setting
+    except AgoraError as exc:
+        raise SnapshotSettingError(
+            f"Deleting (disabling) {kind.label} {identity} failed; it is still in the stack. {exc}", status_of(exc)
+        ) from None
+
+
+def status_of(error: AgoraError) -> Optional[int]:
+    status = getattr(error, "status", None)
+    return status if isinstance(status, int) else None
