@@ -90,7 +90,7 @@ def read_setting(
         warn(
             f"Agora holds a storage config for {kind.label} {identity} that this resource does "
             "not manage (set outside Pulumi); it is left out of state and stays in effect at Agora. Declare "
-            "storage_config on the resource to manage it."
+            "storageConfig on the resource (storage_config in Python) to manage it."
         )
     return state
 

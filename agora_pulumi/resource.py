@@ -21,10 +21,10 @@ import pulumi
 import pulumi.dynamic
 
 from . import rules
-from .identity import SettingIdentity
-from .kinds import CUSTOM, KINDS, LEGACY, STANDARD, setting_key
+from .kinds import CUSTOM, LEGACY, STANDARD
 from .names import MODULE, SECRET_STORAGE_FIELDS, SNAPSHOT_SETTING, SNAPSHOT_SETTING_SET, TYPE_TOKEN
 from .provider import CustomSnapshotSettingProvider, SnapshotSettingProvider, StandardSnapshotSettingProvider
+from .set_model import member_key
 from .set_provider import SnapshotSettingSetProvider
 
 __all__ = [
@@ -351,9 +351,7 @@ class SettingSetMember:
     def key(self) -> str:
         """The member's key in the set (and in the fleet's outputs): its setting id, prefixed by the API for
         the current ones."""
-        kind = KINDS.get(self.api)
-        identity = SettingIdentity(self.app_id, self.entry_point, self.region)
-        return setting_key(kind, identity) if kind is not None else f"{self.api}:{identity.id}"
+        return member_key(self.api, self.app_id, self.entry_point, self.region)
 
     def to_props(self) -> dict[str, Any]:
         props: dict[str, Any] = {
