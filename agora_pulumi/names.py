@@ -36,3 +36,15 @@ SECRET_STORAGE_FIELDS: Final[tuple[str, ...]] = ("accessKey", "secretKey")
 
 STORAGE_FIELDS: Final[tuple[str, ...]] = ("vendor", "region", "bucket", *SECRET_STORAGE_FIELDS)
 """Every ``storageConfig`` field, in the API doc's order."""
+
+
+NATIVE_PACKAGE: Final = "agora"
+"""The native provider's Pulumi package (``agora-pulumi provider new``): every language, several accounts."""
+
+NATIVE_MODULE: Final = "fls"
+"""Its module: ``agora.fls.SnapshotSetting`` in TypeScript, ``pulumi_agora.fls.SnapshotSetting`` in Python."""
+
+
+def native_type_token(resource: str) -> str:
+    """The engine type of a native resource or function of this package: ``agora:fls:SnapshotSetting``."""
+    return f"{NATIVE_PACKAGE}:{NATIVE_MODULE}:{resource}"

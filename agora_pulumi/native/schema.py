@@ -14,26 +14,21 @@ from typing import Any, Mapping
 
 from .._version import __version__
 from ..client_config import AUTH_SCHEMES, DEFAULT_ENDPOINTS, DEFAULT_MAX_REQUESTS_PER_SECOND, SETTINGS
-from ..kinds import CUSTOM, KINDS, LEGACY, STANDARD, SettingKind
+from ..kinds import BY_NATIVE_TYPE_TOKEN, CUSTOM, KINDS, LEGACY, STANDARD, SettingKind
 from ..model import IDENTITY_PROPS, props_of
-from ..names import SECRET_STORAGE_FIELDS
+from ..names import NATIVE_PACKAGE, SECRET_STORAGE_FIELDS, native_type_token
 from ..regions import DEFAULT_INTERVAL, MAX_INTERVAL, MIN_INTERVAL, PUSH_REGION_NAMES, StorageCatalog
 from ..set_model import API
 from ..set_model import SETTINGS as SET_SETTINGS
 
-PACKAGE = "agora"
-MODULE = "fls"
-
-
-def token(name: str) -> str:
-    """``agora:fls:<name>``: ``agora.fls.<Name>`` in TypeScript, ``pulumi_agora.fls.<Name>`` in Python."""
-    return f"{PACKAGE}:{MODULE}:{name}"
+PACKAGE = NATIVE_PACKAGE
+token = native_type_token
 
 
 SNAPSHOT_SETTING_SET = "SnapshotSettingSet"
 STORAGE_CONFIG_TYPE = {kind.name: token(f"{'Custom' if kind is CUSTOM else ''}StorageConfig") for kind in (LEGACY, CUSTOM)}
 MEMBER_TYPE = token("SettingSetMember")
-RESOURCE_KINDS: Mapping[str, SettingKind] = {token(kind.resource): kind for kind in KINDS.values()}
+RESOURCE_KINDS: Mapping[str, SettingKind] = BY_NATIVE_TYPE_TOKEN
 """``agora:fls:SnapshotSetting`` → the seed API, and so on."""
 SET_TOKEN = token(SNAPSHOT_SETTING_SET)
 FUNCTION_KINDS: Mapping[str, SettingKind] = {token(f"get{kind.resource}"): kind for kind in KINDS.values()}
