@@ -688,13 +688,13 @@ def run(args: Any, environ: Mapping[str, str], out: Any, err: Any) -> int:
     from .client_config import ClientConfig
     from .kinds import KINDS
 
-    problem = rules.segment_problem(args.app_id, "Agora App ID")
-    if problem:
+    app_id, problem = rules.segment(args.app_id, "appId")
+    if app_id is None:
         raise AdoptError(f"--app-id {problem}")
     entry_points: list[str] = []
-    for name in args.entry_point:
-        problem = rules.segment_problem(name, "entry point name")
-        if problem:
+    for given in args.entry_point:
+        name, problem = rules.segment(given, "entryPoint")
+        if name is None:
             raise AdoptError(f"--entry-point {problem}")
         if name not in entry_points:
             entry_points.append(name)
@@ -716,7 +716,7 @@ def run(args: Any, environ: Mapping[str, str], out: Any, err: Any) -> int:
         raise AdoptError(f"{exc} (adopt reads agora:* from --stack-config FILE, then AGORA_* variables)") from None
     try:
         reading = read_live(
-            client.get_setting, args.app_id, entry_points, regions, kind, skip_unconfigured=args.skip_unconfigured
+            client.get_setting, app_id, entry_points, regions, kind, skip_unconfigured=args.skip_unconfigured
         )
     finally:
         client.close()
@@ -726,9 +726,9 @@ def run(args: Any, environ: Mapping[str, str], out: Any, err: Any) -> int:
         raise AdoptError("nothing to adopt: no setting was read (see above); nothing was written.")
 
     if args.format == "fleet":
-        adoption = render_fleet(reading.settings, args.app_id, kind, namespace)
+        adoption = render_fleet(reading.settings, app_id, kind, namespace)
     else:
-        adoption = render_python(reading.settings, args.app_id, kind, namespace)
+        adoption = render_python(reading.settings, app_id, kind, namespace)
 
     written = write_keys_file(Path(args.keys_file), adoption.keys) if args.keys_file else None
     if args.output:
