@@ -32,13 +32,12 @@ import ast
 import json
 import os
 import re
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
-from . import rules
+from . import files, rules
 from .errors import AgoraError, NotFoundError
 from .fleet import DEFAULT_NAMESPACE, FleetConfigError, parse_fleet
 from .identity import SettingIdentity
@@ -681,13 +680,11 @@ def write_keys_file(path: Path, keys: Sequence[SecretKey]) -> int:
         lines.append("# Not returned by Agora; set these yourself (pulumi prompts for the value):")
         lines += [f"#   {k.command()}   # {k.placeholder}" for k in absent]
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        files.write_new(path, "\n".join(lines) + "\n", 0o600)
     except FileExistsError:
         raise AdoptError(f"{path} already exists: adopt never overwrites a keys file; remove it or pick another path.") from None
     except OSError as exc:
         raise AdoptError(f"cannot create the keys file {path}: {exc.strerror}.") from None
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write("\n".join(lines) + "\n")
     return len(returned)
 
 
@@ -760,26 +757,9 @@ def check_destinations(output: Optional[str], keys_file: Optional[str], *, force
 def write_output(path: Path, text: str, *, force: bool) -> None:
     """Write the declarations to a new file; with ``force``, replace what is at ``path``.
 
-    Never through a symlink: a new file is created with ``O_EXCL`` (which refuses any existing path, a link
-    included), and a forced write goes to a temporary file beside it that is then renamed over ``path``,
-    which replaces a link itself rather than its target."""
+    Never through a symlink (see :mod:`agora_pulumi.files`)."""
     try:
-        if not force:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-            return
-        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.fchmod(fd, 0o666 & ~umask)
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-            os.replace(temporary, path)
-        except BaseException:
-            os.unlink(temporary)
-            raise
+        (files.replace if force else files.write_new)(path, text)
     except FileExistsError:
         raise AdoptError(f"--output {path} already exists: adopt does not replace a file unless --force is given.") from None
     except OSError as exc:
