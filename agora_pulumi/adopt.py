@@ -11,8 +11,8 @@ Rules this module keeps:
 * **No key in plaintext by default.** Storage keys become ``pulumi config set --secret`` commands *without*
   a value (the CLI prompts for it, so it never reaches shell history or ``ps``). The values Agora returned
   are written only on request, to a new file created with mode 0600 (``--keys-file``): a script that pipes
-  each one into ``pulumi config set --secret``. Keys Agora did not return (absent, masked, or unusable as they are) are listed as
-  such, with a placeholder naming the bucket they belong to.
+  each one into ``pulumi config set --secret``. Keys Agora did not return (absent, masked, or unusable as they
+  are) are listed as such, with a placeholder naming the bucket they belong to.
 * **Exact or nothing.** Every field of every setting is written explicitly (no reliance on the fleet's
   built-in defaults), and the fleet output is parsed back with :func:`~agora_pulumi.fleet.parse_fleet`
   before it is printed: a setting the schema cannot express as it is at Agora (storage outside its push
