@@ -88,7 +88,14 @@ def add_adopt(subparsers: Any) -> None:
         "--format", choices=("fleet", "python"), default="fleet",
         help="fleet: the agora-snapshots:* stack config (default); python: SnapshotSetting(...) declarations",
     )
-    adopt.add_argument("--output", metavar="FILE", help="write the declarations to FILE (default: stdout)")
+    adopt.add_argument(
+        "--output", metavar="FILE",
+        help="write the declarations to a new FILE (default: stdout); an existing one is refused without --force",
+    )
+    adopt.add_argument(
+        "--force", action="store_true",
+        help="replace an existing --output FILE (a symlink is replaced itself, never written through)",
+    )
     adopt.add_argument(
         "--keys-file", metavar="FILE",
         help="also write a new mode-0600 script that sets the storage keys Agora returned (never printed otherwise)",

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Optional
 
 from . import rules
-from .identity import SettingIdentity
+from .identity import SettingIdentity, canonical_name
 from .kinds import LEGACY, SettingKind
 from .names import SECRET_STORAGE_FIELDS, STORAGE_FIELDS
 from .regions import DEFAULT_INTERVAL, StorageCatalog
@@ -264,11 +264,11 @@ def check_props(
         elif value is None:
             failures.append(Failure(key, f"is required: set {_PYTHON_NAMES[key]} to the {rules.SEGMENT_WHAT[key]}"))
         else:
-            problem = rules.segment_problem(value, rules.SEGMENT_WHAT[key])
-            if problem:
-                failures.append(Failure(key, problem))
+            name, problem = rules.segment(value, key)
+            if name is None:
+                failures.append(Failure(key, str(problem)))
             else:
-                out[key] = value
+                out[key] = name
 
     region = news.get("region")
     if is_unknown(region):
@@ -314,7 +314,7 @@ def check_props(
     if storage is None:
         out["storageConfig"] = None
         same_setting = olds is not None and all(
-            str(olds.get(k, "")).lower() == str(out.get(k, "")).lower() for k in IDENTITY_PROPS
+            canonical_name(str(olds.get(k, ""))).lower() == str(out.get(k, "")).lower() for k in IDENTITY_PROPS
         )
         if same_setting and olds is not None and olds.get("storageConfig") is not None:
             failures.append(

@@ -337,8 +337,16 @@ class SettingSetMember:
                     f"SettingSetMember: {name} must be a plain string (it keys the member in the set), got "
                     f"{type(value).__name__}; a value only known later needs a single resource instead"
                 )
-        self.app_id = app_id
-        self.entry_point = entry_point
+        # The names key the member, so they are judged here, by check()'s rule, and put in the form check()
+        # gives them (NFC): a key that looks like another setting's, or two keys for one setting, cannot arise.
+        names: dict[str, str] = {}
+        for name, key, value in (("app_id", "appId", app_id), ("entry_point", "entryPoint", entry_point)):
+            checked, problem = rules.segment(value, key)
+            if checked is None:
+                raise ValueError(f"SettingSetMember: {name} {problem}")
+            names[key] = checked
+        self.app_id = names["appId"]
+        self.entry_point = names["entryPoint"]
         # Normalised as check() will ("CN " is cn), so the key matches the setting the provider sees.
         self.region = rules.push_region(region)[0] or region
         self.enabled = enabled

@@ -21,6 +21,7 @@ import re
 import unicodedata
 from typing import Any, Callable, Mapping, Optional, Sequence
 
+from .identity import canonical_name
 from .regions import (
     DEFAULT_INTERVAL,
     MAX_INTERVAL,
@@ -145,22 +146,35 @@ def _segment_char_ok(char: str) -> bool:
     return char not in _FORBIDDEN_IN_SEGMENT and not category.startswith(("C", "Z")) and not char.isspace()
 
 
-def segment_problem(value: Any, what: str) -> Optional[str]:
-    """Why ``value`` cannot be one segment of Agora's URL path (an App ID, an entry point name), or ``None``.
+def segment(value: Any, key: str) -> tuple[Optional[str], Optional[str]]:
+    """``(name, None)`` in its canonical form (NFC, see :func:`identity.canonical_name`), or ``(None, reason)``
+    when ``value`` cannot be the ``key`` (``appId`` or ``entryPoint``) segment of Agora's URL path.
 
-    An over-long value is described by its length only, never echoed. Otherwise the value is shown as JSON,
-    which escapes non-ASCII (``"live\\u200b"``), so an invisible character becomes visible.
+    Judged in NFC, the form every identity compares. An over-long value is described by its length only,
+    never echoed. Otherwise the value is shown as JSON, which escapes non-ASCII (``"live\\u200b"``), so an
+    invisible character becomes visible.
+
+    An App ID may not hold ``:``: a set member's key and a fleet resource's name are ``api:appId/...`` for
+    the current APIs and the bare ``appId/...`` for the seed one, so a seed App ID ``standard:app7`` would
+    take the key of the standard setting of ``app7``. Agora's App IDs are 32 hex characters; none has one.
     """
+    what = SEGMENT_WHAT[key]
     if not isinstance(value, str) or not value.strip():
-        return f"must be a non-empty string (the {what}), {got(value)}"
+        return None, f"must be a non-empty string (the {what}), {got(value)}"
     if len(value) > MAX_SEGMENT_LENGTH:
-        return f"must be at most {MAX_SEGMENT_LENGTH} characters (the {what}), {got_opaque(value)}"
-    if value in (".", "..") or not all(_segment_char_ok(c) for c in value):
-        return (
+        return None, f"must be at most {MAX_SEGMENT_LENGTH} characters (the {what}), {got_opaque(value)}"
+    name = canonical_name(value)
+    if name in (".", "..") or not all(_segment_char_ok(c) for c in name):
+        return None, (
             f"{json.dumps(value)} cannot be part of Agora's URL path: remove whitespace, control characters, "
             "invisible characters (zero-width, bidi marks, BOM) and / \\ ? # %"
         )
-    return None
+    if key == "appId" and ":" in name:
+        return None, (
+            f"{json.dumps(value)} cannot be an Agora App ID: it holds ':' (Agora's App IDs are 32 hex "
+            "characters; use the App ID shown in Agora Console)"
+        )
+    return name, None
 
 
 # --- push region, interval, booleans ----------------------------------------------------------------------

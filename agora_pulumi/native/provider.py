@@ -192,11 +192,9 @@ class AgoraProvider(p.Provider):
         kind = FUNCTION_KINDS.get(request.tok)
         if kind is None:
             raise ProviderError(f"Unknown function {request.tok!r}: this provider has {', '.join(FUNCTION_KINDS)}.")
-        args = plain_map(request.args)
-        failures = _identity_failures(args)
-        if failures:
+        identity, failures = _lookup_identity(plain_map(request.args))
+        if identity is None:
             return p.InvokeResponse(failures=failures)
-        identity = SettingIdentity(args["appId"], args["entryPoint"], rules.push_region(args["region"])[0] or "")
         client = self._connection.client
         found = await self._blocking(lambda: look_up_setting(client(), kind, identity))
         if found is None:
@@ -207,17 +205,26 @@ class AgoraProvider(p.Provider):
         return p.InvokeResponse(to_map(found))
 
 
-def _identity_failures(args: Mapping[str, Any]) -> list[p.CheckFailure]:
+def _lookup_identity(args: Mapping[str, Any]) -> tuple[Optional[SettingIdentity], list[p.CheckFailure]]:
+    """A lookup's ``appId``/``entryPoint``/``region`` by the same rules as a resource's, or what is wrong."""
     found: list[p.CheckFailure] = []
+    parts: list[Optional[str]] = []
     for key in ("appId", "entryPoint"):
-        problem = rules.segment_problem(args.get(key), rules.SEGMENT_WHAT[key])
+        name: Optional[str]
+        problem: Optional[str]
         if args.get(key) is None:
-            problem = f"is required: the {rules.SEGMENT_WHAT[key]}"
+            name, problem = None, f"is required: the {rules.SEGMENT_WHAT[key]}"
+        else:
+            name, problem = rules.segment(args.get(key), key)
+        parts.append(name)
         if problem:
             found.append(p.CheckFailure(key, problem))
-    if rules.push_region(args.get("region"))[0] is None:
-        found.append(p.CheckFailure("region", str(rules.push_region(args.get("region"))[1])))
-    return found
+    region, region_problem = rules.push_region(args.get("region"))
+    if region is None:
+        found.append(p.CheckFailure("region", str(region_problem)))
+    if found or parts[0] is None or parts[1] is None or region is None:
+        return None, found
+    return SettingIdentity(parts[0], parts[1], region), []
 
 
 def _kind(type_token: str) -> SettingKind:

@@ -76,6 +76,7 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UnknownValueError
 
 from agora_pulumi import regions
+from agora_pulumi.identity import canonical_name
 from agora_pulumi.kinds import (
     BY_NATIVE_TYPE_TOKEN,
     BY_TYPE_TOKEN,
@@ -636,7 +637,8 @@ def validate_one_owner_per_setting(args: StackValidationArgs, report_violation: 
                 if not all(isinstance(part, str) for part in parts):
                     continue  # unknown (reported at the end) or malformed (the provider rejects it)
                 app_id, entry_point, region = parts
-                key = (setting.kind.name, app_id, entry_point, region.lower())
+                # The provider's identity: names in NFC (``café`` typed either way is one setting).
+                key = (setting.kind.name, canonical_name(app_id), canonical_name(entry_point), region.lower())
                 groups.setdefault(key, []).append(_Owner(resource, setting))
         for (kind_name, app_id, entry_point, region), owners in sorted(groups.items()):
             if len(owners) < 2:
