@@ -319,15 +319,20 @@ class AgoraClient:
             if body is not None:
                 headers["Content-Type"] = "application/json"
             attempt_secrets = [*secrets, _credential_part(headers["Authorization"])]
+            prepared = self._session.prepare_request(
+                requests.Request(method, url, data=data if body is not None else None, headers=headers)
+            )
+            self._check_target(method, origin, path, prepared)
+            # What ``Session.request`` adds: the environment's proxies and CA bundle (None values: "no proxy").
+            environment = self._session.merge_environment_settings(
+                prepared.url, dict(self._proxies or {}), None, None, None  # type: ignore[arg-type]
+            )
             try:
-                response = self._session.request(
-                    method,
-                    url,
-                    data=data if body is not None else None,
-                    headers=headers,
+                response = self._session.send(
+                    prepared,
                     timeout=(self.config.connect_timeout, self.config.read_timeout),
-                    proxies=self._proxies,  # type: ignore[arg-type]  # None values mean "no proxy" to requests
                     allow_redirects=False,
+                    **environment,
                 )
             except requests.exceptions.RequestException as exc:
                 error = _underlying(exc)
@@ -356,6 +361,17 @@ class AgoraClient:
                 return response, origin, attempt_secrets
             raise self._api_error(method, path, response, origin, tried, len(retry.history) + 1, attempt_secrets)
 
+    def _check_target(self, method: str, origin: str, path: str, prepared: requests.PreparedRequest) -> None:
+        """Refuse to send a request anywhere but the API path it was signed for: an origin carrying a query or
+        fragment, however empty (``…/?``), would move it to ``/?/v1/…``, where any 404 would pass for "gone".
+        The configuration refuses such origins; this is the last line should one ever get through."""
+        if prepared.path_url != path:
+            key = "agora:endpoints" if self.config.endpoints else "agora:endpoint"
+            raise ConfigurationError(
+                f"{key} {origin!r} would send {method} to {prepared.path_url!r} instead of the API's {path}: set "
+                f"it to an origin (scheme, host and optional port) such as {DEFAULT_ENDPOINT}."
+            )
+
     def _api_error(
         self,
         method: str,
@@ -368,6 +384,12 @@ class AgoraClient:
     ) -> APIError:
         status = response.status_code
         request_id = _request_id(response, secrets)
+        if status == 404 and response.request.path_url != path:
+            # Defence in depth (see ``_check_target``): a 404 for another path says nothing about this setting.
+            return InvalidResponseError(
+                method=method, path=path, status=status, request_id=request_id, attempts=attempts,
+                agora_message=f"a 404 from {origin} for another path than the one asked for",
+            )
         if status == 404 and not _is_empty_or_json(response):
             # Agora's 404 is empty or JSON; an HTML page is a proxy or a path typed after the host. Taking it
             # for "the setting is gone" would drop the resource from state while snapshot capturing stays on.

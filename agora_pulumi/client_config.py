@@ -53,7 +53,9 @@ def endpoint_problem(url: str) -> Optional[str]:
         return f"must be an http(s) URL such as {DEFAULT_ENDPOINT}; got {url!r}"
     if parts.username is not None or parts.password is not None:
         return "must not carry credentials in the URL: set agora:customerId and agora:customerSecret instead"
-    if parts.path not in ("", "/") or parts.query or parts.fragment:
+    # ``?`` and ``#`` are refused even when what follows is empty (``http://host:8787/?``): ``urlsplit`` then
+    # reports no query, but the text appended to the origin would put every request under ``/?/v1/…``.
+    if parts.path not in ("", "/") or "?" in url or "#" in url:
         return (
             f"must be an origin (scheme, host and optional port) such as {DEFAULT_ENDPOINT}; "
             f"{url!r} has a path, query or fragment: remove everything after the host and port"

@@ -1,0 +1,125 @@
+"""Hostile input, second round (issue 20, items 1-7 and 15): endpoints, signing, retries and answer sizes.
+
+Each test is what a user would meet: the configuration error's words, what the stand-in "Agora" was sent,
+what refresh and destroy report. Stand-ins are small HTTP servers on 127.0.0.1 (``tests.support.stand_in``)
+giving the answers the emulator will not give.
+"""
+
+from __future__ import annotations
+
+from http.server import BaseHTTPRequestHandler
+from typing import Any, Iterator
+
+import grpc
+import pytest
+
+from agora_pulumi import errors
+from agora_pulumi.client import AgoraClient
+from agora_pulumi.client_config import ClientConfig
+from agora_pulumi.emulator import DEFAULT_CUSTOMER_ID, DEFAULT_CUSTOMER_SECRET
+from agora_pulumi.identity import SettingIdentity
+from agora_pulumi.testing.engine import ProviderServer
+from tests.support import APP_ID, clean_env, setting_inputs, stack_config, stand_in
+
+SETTING = SettingIdentity(APP_ID, "live", "cn")
+
+
+class Recorder(BaseHTTPRequestHandler):
+    """Answers every request, whatever its path, with a JSON 404 (a reverse proxy's root, say) and records the
+    request line: a request that reaches it anywhere but ``/v1/…`` is the defect."""
+
+    seen: list[str] = []
+
+    def _reply(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
+        type(self).seen.append(f"{self.command} {self.path}")
+        body = b'{"message": "not found"}'
+        self.send_response(404)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_PATCH = _reply  # noqa: N815
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def recorder() -> Iterator[str]:
+    Recorder.seen = []
+    with stand_in(Recorder) as url:
+        yield url
+
+
+def config(**fields: Any) -> ClientConfig:
+    return ClientConfig(
+        **{
+            "customer_id": DEFAULT_CUSTOMER_ID,
+            "customer_secret": DEFAULT_CUSTOMER_SECRET,
+            "backoff_factor": 0.01,
+            "backoff_jitter": 0.0,
+            "max_retry_after": 0.2,
+            "read_timeout": 2.0,
+            **fields,
+        }
+    )
+
+
+def state_props() -> dict[str, Any]:
+    props = {**setting_inputs(), "snapshotInterval": 30}
+    props.pop("storageConfig")
+    return props
+
+
+# --- 1: an empty query or fragment in the endpoint -------------------------------------------------------
+
+EMPTY_TAILS = ["/?", "?", "#", "/#", "/?#", "?/v1"]
+
+
+@pytest.mark.parametrize("tail", EMPTY_TAILS)
+def test_an_endpoint_with_an_empty_query_or_fragment_is_refused_by_refresh_and_destroy(
+    recorder: str, tail: str
+) -> None:
+    """The high one: ``http://host:P/?`` sent requests to ``/?/v1/…``; a JSON 404 there made refresh drop the
+    setting and destroy succeed while capturing stayed on at Agora."""
+    with ProviderServer(env=clean_env()) as srv:
+        srv.configure(stack_config(recorder + tail, **{"agora:maxRetries": "0"}))
+        for call in (lambda: srv.read(SETTING.id, state_props()), lambda: srv.delete(SETTING.id, state_props())):
+            with pytest.raises(grpc.RpcError) as err:
+                call()
+            last_line = err.value.details().strip().splitlines()[-1]
+            assert "agora:endpoint" in last_line, last_line
+            assert "must be an origin" in last_line and "remove everything after the host and port" in last_line
+    assert Recorder.seen == []
+
+
+@pytest.mark.parametrize("tail", EMPTY_TAILS)
+def test_agora_endpoints_with_an_empty_query_or_fragment_is_refused(tail: str) -> None:
+    with pytest.raises(errors.ConfigurationError) as err:
+        config(endpoints=("https://api.agora.io", "https://api.sd-rtn.com" + tail))
+    assert "agora:endpoints" in str(err.value) and "must be an origin" in str(err.value)
+
+
+def test_the_client_never_sends_anywhere_but_v1_even_if_the_configuration_were_bypassed(recorder: str) -> None:
+    """Defence in depth: an origin that slipped past the configuration check still cannot send a request whose
+    path is not the API's, so no answer from elsewhere can pass for "the setting is gone"."""
+    cfg = config(endpoint=recorder, max_retries=0)
+    object.__setattr__(cfg, "endpoint", recorder + "/?")  # what a future parser bug could let through
+    client = AgoraClient(cfg)
+    for call in (lambda: client.get_setting(SETTING), lambda: client.patch_setting(SETTING, {"enabled": False})):
+        with pytest.raises(errors.AgoraError) as err:
+            call()
+        assert not isinstance(err.value, errors.NotFoundError)
+        assert "agora:endpoint" in str(err.value) and "/v1/" in str(err.value)
+    assert Recorder.seen == []
+
+
+def test_a_clean_origin_still_reaches_v1_and_agoras_404_still_means_gone(recorder: str) -> None:
+    client = AgoraClient(config(endpoint=recorder + "/", max_retries=0))
+    with pytest.raises(errors.NotFoundError):
+        client.get_setting(SETTING)
+    assert Recorder.seen == [f"GET /v1/projects/{APP_ID}/fls/entry_points/live/settings/snapshot/regions/cn"]
