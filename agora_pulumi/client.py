@@ -234,7 +234,10 @@ class AgoraClient:
             try:
                 self._hosts[origin] = host_header(origin)
             except (ValueError, UnicodeError):
-                raise ConfigurationError(f"{key}: {origin!r} has a host name that cannot be sent: fix the URL.") from None
+                raise ConfigurationError(
+                    f"{key}: {origin!r} has a host name that cannot be sent (not a valid internationalised "
+                    "name): write the host in its ASCII xn-- form, as your DNS provider shows it."
+                ) from None
         if config.auth_scheme == "basic":
             try:
                 self._basic = basic_authorization(config.customer_id, config.customer_secret)

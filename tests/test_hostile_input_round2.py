@@ -123,3 +123,115 @@ def test_a_clean_origin_still_reaches_v1_and_agoras_404_still_means_gone(recorde
     with pytest.raises(errors.NotFoundError):
         client.get_setting(SETTING)
     assert Recorder.seen == [f"GET /v1/projects/{APP_ID}/fls/entry_points/live/settings/snapshot/regions/cn"]
+
+
+# --- 2: credentials in an endpoint are never printed -----------------------------------------------------
+
+PASSWORD = "hunter2-Pa55word"
+
+BAD_WITH_USERINFO = [
+    f"https://admin:{PASSWORD}@api.agora.io:99999",  # port out of range
+    f"https://admin:{PASSWORD}@api.agora.io:port",  # port not a number
+    f"https://admin:{PASSWORD}@",  # no host
+    f"ftp://admin:{PASSWORD}@api.agora.io",  # not http(s)
+    f"admin:{PASSWORD}@api.agora.io",  # no scheme
+    f"https://admin:{PASSWORD}@[::1",  # broken IPv6 literal
+]
+
+
+@pytest.mark.parametrize("url", BAD_WITH_USERINFO)
+@pytest.mark.parametrize("key", ["agora:endpoint", "agora:endpoints"])
+def test_an_endpoint_error_never_prints_the_credentials_in_the_url(url: str, key: str) -> None:
+    fields = {"endpoint": url} if key == "agora:endpoint" else {"endpoints": ("https://api.agora.io", url)}
+    with pytest.raises(errors.ConfigurationError) as err:
+        config(**fields)
+    message = str(err.value)
+    assert message.startswith(key + " "), message
+    assert PASSWORD not in message and "admin" not in message, message
+
+
+def test_an_endpoint_error_through_the_provider_never_prints_the_credentials(recorder: str) -> None:
+    with ProviderServer(env=clean_env()) as srv:
+        srv.configure(stack_config(f"https://admin:{PASSWORD}@api.agora.io:99999"))
+        with pytest.raises(grpc.RpcError) as err:
+            srv.read(SETTING.id, state_props())
+        assert "agora:endpoint" in err.value.details()
+        assert PASSWORD not in err.value.details() and PASSWORD not in srv.stderr_text()
+
+
+# --- 3: agora:endpoints as a real list --------------------------------------------------------------------
+
+
+def test_agora_endpoints_as_a_typed_yaml_list_reaches_the_endpoints_in_order(recorder: str) -> None:
+    """``agora:endpoints: [a, b]`` in the stack file arrives at Configure as a list, not JSON text."""
+    from pulumi.runtime.proto import provider_pb2
+
+    from agora_pulumi.testing.engine import to_struct
+
+    settings = {k: v for k, v in stack_config(recorder).items() if k != "agora:endpoint"}
+    with ProviderServer(env=clean_env()) as srv:
+        srv.stub.Configure(
+            provider_pb2.ConfigureRequest(
+                args=to_struct({**settings, "agora:endpoints": [recorder, recorder + "/"]}), acceptSecrets=True
+            )
+        )
+        assert srv.read(SETTING.id, state_props())[0] == ""  # the recorder's JSON 404 on the API path: gone
+    assert len(Recorder.seen) == 1 and Recorder.seen[0].startswith("GET /v1/projects/")
+
+
+@pytest.mark.parametrize("value", [["https://a.example", "https://b.example/"], ("https://a.example", "https://b.example")])
+def test_agora_endpoints_accepts_a_list_or_tuple_of_strings(value: Any) -> None:
+    base = {"agora:customerId": "id", "agora:customerSecret": "secret-0001", "agora:endpoints": value}
+    assert ClientConfig.from_sources(base.get, {}).origins == ("https://a.example", "https://b.example")
+
+
+@pytest.mark.parametrize("value", [["https://a.example", 5], [], [" "], [["https://a.example"]]])
+def test_agora_endpoints_refuses_a_list_of_anything_but_urls(value: Any) -> None:
+    base = {"agora:customerId": "id", "agora:customerSecret": "secret-0001", "agora:endpoints": value}
+    with pytest.raises(errors.ConfigurationError) as err:
+        ClientConfig.from_sources(base.get, {})
+    assert "agora:endpoints must" in str(err.value)
+
+
+# --- 4 and 5: the Host signed is the Host sent -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", ["https://api.example.", "https://api.example.:443", "https://API.agora.io.:8443/"])
+def test_a_host_with_a_trailing_dot_is_refused_naming_the_key_and_the_fix(url: str) -> None:
+    """urllib3 sends ``Host: api.example`` for ``api.example.``: the signature over the dotted host was
+    refused (401) and the message blamed the credentials."""
+    for fields, key in (({"endpoint": url}, "agora:endpoint"), ({"endpoints": (url,)}, "agora:endpoints")):
+        with pytest.raises(errors.ConfigurationError) as err:
+            config(**fields)
+        message = str(err.value)
+        assert message.startswith(key + " ") and "ends with a dot" in message and "remove" in message, message
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://straße.example",
+        "https://faß.de:8443/",
+        "https://BÜCHER.example",
+        "https://xn--strae-oqa.example",
+        "https://München.DE",
+        "https://[::1]:8787",
+    ],
+)
+def test_the_host_signed_is_the_host_requests_sends(url: str) -> None:
+    """requests encodes a non-ASCII host by IDNA 2008 (``straße`` -> ``xn--strae-oqa``); signing the old
+    IDNA 2003 form (``strasse``) made every request a 401."""
+    import requests
+
+    from agora_pulumi.signing import host_header
+
+    sent = requests.Request("GET", url).prepare().url
+    assert host_header(url) == host_header(sent)
+    AgoraClient(config(endpoint=url))  # accepted
+
+
+@pytest.mark.parametrize("url", ["https://ｌｏｃａｌｈｏｓｔ", "https://Ⅻ.example", "https://api.example\u3002"])
+def test_a_host_requests_cannot_send_is_refused_naming_the_key_and_the_xn_form(url: str) -> None:
+    with pytest.raises(errors.ConfigurationError) as err:
+        AgoraClient(config(endpoint=url))
+    assert "agora:endpoint" in str(err.value) and "xn--" in str(err.value)
