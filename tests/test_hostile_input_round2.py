@@ -7,6 +7,8 @@ giving the answers the emulator will not give.
 
 from __future__ import annotations
 
+import json
+import time
 from http.server import BaseHTTPRequestHandler
 from typing import Any, Iterator
 
@@ -235,3 +237,199 @@ def test_a_host_requests_cannot_send_is_refused_naming_the_key_and_the_xn_form(u
     with pytest.raises(errors.ConfigurationError) as err:
         AgoraClient(config(endpoint=url))
     assert "agora:endpoint" in str(err.value) and "xn--" in str(err.value)
+
+
+# --- scripted stand-ins: one answer per attempt -----------------------------------------------------------
+
+READ_TIMEOUT = 0.5
+
+
+def scripted(*answers: Any) -> type[BaseHTTPRequestHandler]:
+    """A handler answering its n-th request with ``answers[n]`` (the last one repeats): ``(status, body)``, or
+    ``"timeout"`` (read the request, then say nothing for longer than the client waits). Every request's
+    ``Authorization`` header is kept in ``authorizations``."""
+
+    class Scripted(BaseHTTPRequestHandler):
+        authorizations: list[str] = []
+
+        def _reply(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            if length:
+                self.rfile.read(length)
+            n = len(Scripted.authorizations)
+            Scripted.authorizations.append(self.headers.get("Authorization", ""))
+            answer = answers[min(n, len(answers) - 1)]
+            if answer == "timeout":
+                time.sleep(READ_TIMEOUT * 3)
+                return
+            status, body = answer
+            data = body if isinstance(body, bytes) else json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_PATCH = _reply  # noqa: N815
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    return Scripted
+
+
+def signature(authorization: str) -> str:
+    return authorization.rpartition('signature="')[2].rstrip('"')
+
+
+# --- 6: every attempt's signature is scrubbed ------------------------------------------------------------
+
+
+class EchoFirstSignature(BaseHTTPRequestHandler):
+    """503 to the first attempt; then a 401 whose message and request id quote the *first* attempt's
+    signature (a gateway logging the first request it saw)."""
+
+    authorizations: list[str] = []
+
+    def _reply(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
+        seen = type(self).authorizations
+        seen.append(self.headers.get("Authorization", ""))
+        if len(seen) == 1:
+            status, body = 503, {"message": "busy"}
+        else:
+            first = signature(seen[0])
+            status, body = 401, {"message": f"signature {first} does not match", "requestId": first}
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    do_GET = do_PATCH = _reply  # noqa: N815
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def test_a_401_quoting_an_earlier_attempts_signature_never_prints_it() -> None:
+    EchoFirstSignature.authorizations = []
+    ticks = iter(range(1000))
+    with stand_in(EchoFirstSignature) as url:
+        # A clock that moves on a second per reading: each attempt carries its own Date, so its own signature.
+        client = AgoraClient(config(endpoint=url, max_retries=2), clock=lambda: time.time() + next(ticks))
+        with pytest.raises(errors.AuthenticationError) as err:
+            client.get_setting(SETTING)
+    first, second = (signature(a) for a in EchoFirstSignature.authorizations)
+    assert first != second  # each attempt is signed afresh (its own Date)
+    message = str(err.value)
+    assert "HTTP 401" in message
+    for piece in (first, first[:12], first[-12:]):
+        assert piece not in message, message
+
+
+# --- 7: "may have been applied" whenever any attempt's outcome is unknown --------------------------------
+
+BODY = {"enabled": False}
+
+
+def test_a_patch_that_timed_out_then_got_503_says_it_may_have_been_applied() -> None:
+    handler = scripted("timeout", (503, {"message": "busy"}))
+    with stand_in(handler) as url:
+        client = AgoraClient(config(endpoint=url, max_retries=2, read_timeout=READ_TIMEOUT))
+        with pytest.raises(errors.ServerError) as err:
+            client.patch_setting(SETTING, BODY)
+    message = str(err.value)
+    assert len(handler.authorizations) == 3  # type: ignore[attr-defined]
+    assert "HTTP 503" in message and "after 3 attempts" in message
+    assert "may have applied the change" in message and "pulumi refresh" in message, message
+    assert "nothing was changed" not in message, message
+
+
+def test_a_patch_that_timed_out_then_failed_over_to_503_says_it_may_have_been_applied() -> None:
+    slow, busy = scripted("timeout"), scripted((503, {"message": "busy"}))
+    with stand_in(slow) as first, stand_in(busy) as second:
+        client = AgoraClient(config(endpoints=(first, second), max_retries=1, read_timeout=READ_TIMEOUT))
+        with pytest.raises(errors.ServerError) as err:
+            client.patch_setting(SETTING, BODY)
+    message = str(err.value)
+    assert f"endpoints tried: {first}, {second}" in message
+    assert "may have applied the change" in message and "nothing was changed" not in message, message
+
+
+def test_a_patch_that_timed_out_then_found_the_next_endpoint_closed_says_it_may_have_been_applied() -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{s.getsockname()[1]}"
+    with stand_in(scripted("timeout")) as first:
+        client = AgoraClient(config(endpoints=(first, closed), max_retries=1, read_timeout=READ_TIMEOUT))
+        with pytest.raises(errors.TransportError) as err:
+            client.patch_setting(SETTING, BODY)
+    message = str(err.value)
+    assert "connection was refused" in message and "may have applied the change" in message, message
+
+
+def test_a_get_or_a_patch_refused_every_time_still_says_nothing_was_changed() -> None:
+    with stand_in(scripted((503, {"message": "busy"}))) as url:
+        client = AgoraClient(config(endpoint=url, max_retries=1))
+        for call in (lambda: client.get_setting(SETTING), lambda: client.patch_setting(SETTING, BODY)):
+            with pytest.raises(errors.ServerError) as err:
+                call()
+            assert "nothing was changed" in str(err.value) and "may have applied" not in str(err.value)
+
+
+# --- 15: Agora's answers are capped ----------------------------------------------------------------------
+
+HUGE = 24 * 1024 * 1024
+
+
+class Huge(BaseHTTPRequestHandler):
+    """A 24 MiB JSON object, with a Content-Length (entry point ``sized``) or streamed until the connection
+    closes (``streamed``), to GET and PATCH alike."""
+
+    def _reply(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
+        sized = "/entry_points/sized/" in self.path
+        head, tail = b'{"enabled": true, "pad": "', b'"}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        if sized:
+            self.send_header("Content-Length", str(len(head) + HUGE + len(tail)))
+        else:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        try:
+            self.wfile.write(head)
+            chunk = b"x" * (1024 * 1024)
+            for _ in range(HUGE // len(chunk)):
+                self.wfile.write(chunk)
+            self.wfile.write(tail)
+        except OSError:
+            pass  # the client stopped reading: what the cap is for
+
+    do_GET = do_PATCH = _reply  # noqa: N815
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.mark.parametrize("entry_point", ["sized", "streamed"])
+def test_a_huge_answer_is_refused_with_a_clear_error(entry_point: str) -> None:
+    identity = SettingIdentity(APP_ID, entry_point, "cn")
+    with stand_in(Huge) as url:
+        client = AgoraClient(config(endpoint=url, max_retries=0))
+        for method, call in (
+            ("GET", lambda: client.get_setting(identity)),
+            ("PATCH", lambda: client.patch_setting(identity, BODY)),
+        ):
+            with pytest.raises(errors.InvalidResponseError) as err:
+                call()
+            message = str(err.value)
+            assert f"Agora answered {method}" in message and "larger than 1 MiB" in message, message
