@@ -35,7 +35,7 @@ from urllib3.exceptions import (
 from urllib3.util.retry import Retry
 
 from ._version import __version__
-from .client_config import DEFAULT_ENDPOINT, ClientConfig
+from .client_config import DEFAULT_ENDPOINT, ClientConfig, shown_url
 from .errors import (
     MAYBE_APPLIED,
     REDACTED,
@@ -383,6 +383,7 @@ class AgoraClient:
             if not complete:
                 raise InvalidResponseError(
                     method=method, path=path, status=status, attempts=len(retry.history) + 1,
+                    maybe_applied=maybe_applied,
                     agora_message=(
                         f"the answer from {origin} is larger than {MAX_ANSWER_BYTES // (1024 * 1024)} MiB, which no "
                         "answer of Agora's is, so it was not read"
@@ -411,7 +412,7 @@ class AgoraClient:
         if prepared.path_url != path:
             key = "agora:endpoints" if self.config.endpoints else "agora:endpoint"
             raise ConfigurationError(
-                f"{key} {origin!r} would send {method} to {prepared.path_url!r} instead of the API's {path}: set "
+                f"{key} {shown_url(origin)!r} would send {method} to {prepared.path_url!r} instead of the API's {path}: set "
                 f"it to an origin (scheme, host and optional port) such as {DEFAULT_ENDPOINT}."
             )
 

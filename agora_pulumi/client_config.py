@@ -45,7 +45,7 @@ def shown_url(url: str) -> str:
     if not sep:
         scheme, rest = "", url
     end = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
-    userinfo, at, host = rest[:end].rpartition("@")
+    _, at, host = rest[:end].rpartition("@")
     return f"{scheme}{sep}{REDACTED}@{host}{rest[end:]}" if at else url
 
 
