@@ -20,7 +20,6 @@ What the experimental interface needs worked around (each pinned by a test):
 from __future__ import annotations
 
 import asyncio
-import json
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Mapping, Optional, TypeVar
 
@@ -60,8 +59,6 @@ def _config_getter(request: p.ConfigureRequest) -> Callable[[str], Any]:
         value = args.get(key.split(":", 1)[1])
         if value is None or value == "":
             value = request.variables.get(key)
-        if isinstance(value, (list, tuple)):
-            return json.dumps(list(value))  # the parser takes a list as JSON text, as the CLI hands it over
         if isinstance(value, float) and value.is_integer():
             return str(int(value))
         return value
