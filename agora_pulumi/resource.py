@@ -274,7 +274,7 @@ class SnapshotSetting(_StorageSettingResource, module=MODULE, name=SNAPSHOT_SETT
     The resource id is ``"{appId}/{entryPoint}/{region}"``. Changing any of the three replaces the resource
     (a new setting is enabled, then the old one disabled); everything else updates in place. Deleting the
     resource disables snapshot capturing (Agora has no delete), and a rename must carry
-    ``opts=ResourceOptions(aliases=[...])`` to keep the setting owned by one resource — see the README.
+    ``opts=ResourceOptions(aliases=[...])`` to keep the setting owned by one resource — see docs/resources.md.
     """
 
 
