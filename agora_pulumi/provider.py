@@ -77,7 +77,9 @@ class AgoraResourceProvider(ResourceProvider):
 
         Keeping the error lets ``pulumi preview`` (check/diff only) work without credentials.
         """
-        state = Connection.load(req.config.get)
+        # The SDK's Config has no public way to list its keys; they let an error name a misspelt one.
+        keys = getattr(req.config, "_props", None)
+        state = Connection.load(req.config.get, keys=list(keys) if isinstance(keys, dict) else ())
         with _STATES_LOCK:
             _STATES[self] = state
 
