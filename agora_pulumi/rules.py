@@ -215,7 +215,7 @@ def vendor(value: Any, catalog: StorageCatalog = SEED_CATALOG) -> tuple[Optional
     for member in catalog.vendor_names:  # the catalog's own enum member (``Vendor.AZURE``), not a bare int
         if member == code:
             return member, None
-    if catalog is SEED_CATALOG and code in CURRENT_CATALOG.vendor_names:
+    if catalog is SEED_CATALOG and code is not None and code in CURRENT_CATALOG.vendor_names:
         # The fleet says `api: custom` here; a program's SnapshotSetting gets the same advice.
         name = CURRENT_CATALOG.vendor_names[code]
         return None, (
