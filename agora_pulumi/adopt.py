@@ -766,9 +766,12 @@ def write_output(path: Path, text: str, *, force: bool) -> None:
         raise AdoptError(f"cannot write --output {path}: {exc.strerror}.") from None
 
 
-def stack_config_source(path: Path) -> tuple[Callable[[str], Optional[str]], list[str]]:
+def stack_config_source(
+    path: Path, environ: Mapping[str, str] = {}  # noqa: B006 - read only
+) -> tuple[Callable[[str], Optional[str]], list[str]]:
     """The plain ``agora:*`` values of a ``Pulumi.<stack>.yaml`` as a config getter (the way the CLI hands
-    them to the provider: text, structured values as JSON), and notes about encrypted values it skipped."""
+    them to the provider: text, structured values as JSON), and notes about encrypted values it skipped
+    whose environment variable is not set either (set, it is what the docs say to do: nothing to note)."""
     import yaml
 
     from .client_config import SETTINGS
@@ -790,6 +793,8 @@ def stack_config_source(path: Path) -> tuple[Callable[[str], Optional[str]], lis
             continue
         if isinstance(value, dict) and "secure" in value:
             env = env_of.get(str(key), "the environment")
+            if environ.get(env):
+                continue
             notes.append(
                 f"{key} is encrypted in {path.name} (secure:) and only the Pulumi CLI can decrypt it: using {env} "
                 f"from the environment instead (e.g. {env}=\"$(pulumi config get {key})\" before the command)."
@@ -830,7 +835,7 @@ def run(args: Any, environ: Mapping[str, str], out: Any, err: Any) -> int:
 
     get_config: Callable[[str], Optional[str]] = lambda _key: None  # noqa: E731
     if args.stack_config is not None:
-        get_config, notes = stack_config_source(Path(args.stack_config))
+        get_config, notes = stack_config_source(Path(args.stack_config), environ)
         for note in notes:
             say(note)
     try:
@@ -869,7 +874,9 @@ def run(args: Any, environ: Mapping[str, str], out: Any, err: Any) -> int:
     if unconfigured:
         say(
             f"read as never configured (disabled, interval 10, no moderation, no storage), adopted as such: "
-            f"{', '.join(unconfigured)} (--skip-unconfigured leaves them out)."
+            f"{', '.join(unconfigured)} (--skip-unconfigured leaves them out). Each API path is a separate "
+            f"setting at Agora: if these entry points are configured on another one, run adopt again with "
+            f"{' or '.join(f'--api {other}' for other in KINDS if other != kind.name)}."
         )
     returned = [k.config_key for k in adoption.keys if k.value is not None]
     absent = [k.config_key for k in adoption.keys if k.value is None]

@@ -44,6 +44,7 @@ from .errors import (
     ConfigurationError,
     InvalidResponseError,
     TransportError,
+    auth_scheme_note,
     error_class_for,
     leaks_secret,
     redact,
@@ -454,8 +455,10 @@ class AgoraClient:
             attempts=attempts,
             endpoints=tuple(tried),
             note=(
-                clock_skew_note(response.headers.get("Date"), self._clock())
-                if status == 401 and self._basic is None  # only a signed Date can be "too old"
+                # only a signed Date can be "too old"; a skewed clock says more than the scheme
+                (clock_skew_note(response.headers.get("Date"), self._clock()) if self._basic is None else None)
+                or auth_scheme_note("basic" if self._basic is not None else "hmac")
+                if status == 401
                 else None
             ),
             maybe_applied=maybe_applied,

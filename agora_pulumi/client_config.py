@@ -6,12 +6,13 @@ only hands over the stack config) and any other caller read them the same way. N
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import json
 import math
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Optional, Union
+from typing import Any, Callable, Iterable, Mapping, Optional, Union
 from urllib.parse import urlsplit
 
 from .errors import REDACTED, ConfigurationError
@@ -130,8 +131,8 @@ class ClientConfig:
             )
         if not self.customer_secret:
             raise ConfigurationError(
-                "No Agora customer secret: set it with `pulumi config set --secret agora:customerSecret <secret>` "
-                "(or the AGORA_CUSTOMER_SECRET environment variable)."
+                "No Agora customer secret: set it with `pulumi config set --secret agora:customerSecret` (it prompts "
+                "for the value) or the AGORA_CUSTOMER_SECRET environment variable."
             )
         for key, value, command in (
             ("agora:customerId", self.customer_id, "pulumi config set agora:customerId <id>"),
@@ -262,3 +263,18 @@ SETTINGS: tuple[tuple[str, str, str, Optional[_Parser]], ...] = (
     ("agora:maxRetryAfterSeconds", "AGORA_MAX_RETRY_AFTER_SECONDS", "max_retry_after", _number(float)),
 )
 """(config key, environment variable, :class:`ClientConfig` field, parser for non-string fields)."""
+
+
+def near_misses(keys: Iterable[str]) -> list[str]:
+    """For each ``agora:`` key that is not a setting but looks like one (``agora:customerID``), the hint
+    naming the right key: a misspelt key is otherwise just missing."""
+    known = [key for key, *_ in SETTINGS]
+    hints = []
+    for key in keys:
+        if not key.startswith("agora:") or key in known:
+            continue
+        same_letters = [k for k in known if k.lower() == key.lower()]
+        match = same_letters or difflib.get_close_matches(key, known, n=1, cutoff=0.8)
+        if match:
+            hints.append(f"agora:{key.partition(':')[2]} is not a setting of this provider: did you mean {match[0]}?")
+    return hints

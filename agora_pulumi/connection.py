@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Any, Callable, Mapping, Optional, Union
+from typing import Any, Callable, Iterable, Mapping, Optional, Union
 
 from .client import AgoraClient
-from .client_config import ClientConfig
+from .client_config import ClientConfig, near_misses
 from .errors import ConfigurationError
 
 
@@ -25,12 +25,16 @@ class Connection:
         self._lock = threading.Lock()
 
     @classmethod
-    def load(cls, get: Callable[[str], Any], environ: Optional[Mapping[str, str]] = None) -> Connection:
-        """From provider config (``get("agora:customerId")``…) and the environment."""
+    def load(
+        cls, get: Callable[[str], Any], environ: Optional[Mapping[str, str]] = None, keys: Iterable[str] = ()
+    ) -> Connection:
+        """From provider config (``get("agora:customerId")``…) and the environment. ``keys``, the config's
+        keys when the front end knows them, let an error name a misspelt key (``agora:customerID``)."""
         try:
             return cls(ClientConfig.from_sources(get, os.environ if environ is None else environ))
         except ConfigurationError as exc:
-            return cls(exc)
+            hints = near_misses(keys)
+            return cls(ConfigurationError(" ".join([str(exc), *hints])) if hints else exc)
 
     @property
     def error(self) -> Optional[ConfigurationError]:

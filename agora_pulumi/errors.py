@@ -142,9 +142,21 @@ class BadRequestError(APIError):
 
 class AuthenticationError(APIError):
     hint = (
-        "The customer ID and secret do not match: set them with `pulumi config set agora:customerId <id>` "
-        "and `pulumi config set --secret agora:customerSecret <secret>` (or AGORA_CUSTOMER_ID / "
-        "AGORA_CUSTOMER_SECRET)."
+        "Agora refused the credentials. Set them with `pulumi config set agora:customerId <id>` and "
+        "`pulumi config set --secret agora:customerSecret` (it prompts for the value), or AGORA_CUSTOMER_ID / "
+        "AGORA_CUSTOMER_SECRET. Already corrected? `pulumi refresh` and `pulumi destroy` use the provider "
+        "configuration recorded in the state by the last `pulumi up`, not the stack's current one: run "
+        "`pulumi up` first, or `pulumi refresh --run-program` / `pulumi destroy --run-program`."
+    )
+
+
+def auth_scheme_note(scheme: str) -> str:
+    """A 401 from an API that takes only the other scheme looks like wrong credentials: name the scheme."""
+    other = "basic" if scheme == "hmac" else "hmac"
+    signed = "signed with HMAC-SHA256" if scheme == "hmac" else "sent with Basic auth"
+    return (
+        f"The request was {signed} (agora:authScheme {scheme}); if this API takes {other} only, "
+        f"`pulumi config set agora:authScheme {other}`."
     )
 
 

@@ -24,12 +24,16 @@ from .kinds import SettingKind
 from .model import (
     InvalidResponseBody,
     Setting,
+    diff_paths,
     has_unmanaged_storage,
     setting_from_props,
     state_from_response,
 )
+from .names import SECRET_STORAGE_FIELDS
 
 Warn = Callable[[str], None]
+
+_SECRET_PATHS = frozenset(f"storageConfig.{key}" for key in SECRET_STORAGE_FIELDS)
 
 
 class SnapshotSettingError(AgoraError):
@@ -45,6 +49,36 @@ def warn_stderr(message: str) -> None:
     """The dynamic provider's channel: the engine shows a dynamic provider's stderr to the user."""
     sys.stderr.write(f"warning: {message}\n")
     sys.stderr.flush()
+
+
+def note_stderr(message: str) -> None:
+    """The dynamic provider's channel for information: the engine shows a provider's stderr lines."""
+    sys.stderr.write(f"{message}\n")
+    sys.stderr.flush()
+
+
+DISABLED = "disabled at Agora (enabled: false; its storage config is kept, Agora has no delete)"
+"""What a delete, a replace's second half and a member's removal really do, said the same everywhere."""
+
+_LISTED = 20
+"""Paths named in one summary line; more are counted, not listed."""
+
+
+def listing(paths: list[str]) -> str:
+    """At most twenty names, then how many more."""
+    shown = ", ".join(paths[:_LISTED])
+    return shown + (f" and {len(paths) - _LISTED} more" if len(paths) > _LISTED else "")
+
+
+def diff_summary(kind: SettingKind, id_: str, paths: list[str], replaces: list[str]) -> Optional[str]:
+    """One line naming what a preview of a single setting changes (never a value): the engine shows only
+    ``~ update`` for a secret ``storageConfig``, so a key rotation would name no field."""
+    if not paths:
+        return None
+    line = f"{kind.label} {id_}: changes {listing(paths)}"
+    if replaces:
+        line += f"; {', '.join(replaces)} names another setting, so the new one is written, then {id_} is {DISABLED}"
+    return line
 
 
 _Written = tuple[str, str]  # (kind name, setting id): the three APIs' settings are independent
@@ -80,12 +114,23 @@ def read_setting(
     identity: SettingIdentity,
     previous: Optional[Mapping[str, Any]],
     warn: Warn = warn_stderr,
+    tell: Warn = note_stderr,
 ) -> Optional[dict[str, Any]]:
-    """One GET: the setting's state, or ``None`` when Agora says the entry point is gone."""
+    """One GET: the setting's state, or ``None`` when Agora says the entry point is gone (with a warning
+    naming it). Drift in a field that is not a key is named (``tell``): a preview shows a drifted
+    ``storageConfig`` only as ``[secret]``."""
     body = get_body(client, kind, identity)
     if body is None:
+        warn(
+            f"{kind.label} {identity}: Agora answers that its entry point does not exist (404), so it is "
+            "removed from the state; declare it again once the entry point exists, or remove it from the program."
+        )
         return None
     state = _state(kind, identity, body, previous)
+    if previous:
+        drift = [p for p in diff_paths(previous, state, kind=kind) if p not in _SECRET_PATHS]
+        if drift:
+            tell(f"{kind.label} {identity}: Agora holds other values than the state for {listing(drift)} (drift)")
     if has_unmanaged_storage(body, previous):
         warn(
             f"Agora holds a storage config for {kind.label} {identity} that this resource does "
@@ -129,9 +174,14 @@ def _state(
 
 
 def disable_setting(
-    client: AgoraClient, kind: SettingKind, identity: SettingIdentity, advice: str, warn: Warn = warn_stderr
-) -> None:
-    """PATCH ``enabled: false``, unless this deployment just wrote the setting through another resource (a
+    client: AgoraClient,
+    kind: SettingKind,
+    identity: SettingIdentity,
+    advice: str,
+    warn: Warn = warn_stderr,
+    tell: Warn = note_stderr,
+) -> bool:
+    """PATCH ``enabled: false`` (``True``), unless this deployment just wrote the setting through another resource (a
     rename without aliases, a move between resources): then it is left enabled, with a warning."""
     if written_here(kind, identity):
         warn(
@@ -139,15 +189,17 @@ def disable_setting(
             "(a rename without `aliases`, or two resources for one setting); it is left enabled rather than "
             f"disabled. {advice}"
         )
-        return
+        return False
     try:
         client.patch_setting(identity, {"enabled": False}, kind)
     except NotFoundError:
-        return  # the entry point is gone, and with it the setting
+        return False  # the entry point is gone, and with it the setting
     except AgoraError as exc:
         raise SnapshotSettingError(
             f"Deleting (disabling) {kind.label} {identity} failed; it is still in the stack. {exc}", status_of(exc)
         ) from None
+    tell(f"{kind.label} {identity}: {DISABLED}")
+    return True
 
 
 def status_of(error: AgoraError) -> Optional[int]:

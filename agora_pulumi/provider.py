@@ -35,9 +35,16 @@ from .client import AgoraClient
 from .connection import Connection
 from .identity import SettingIdentity
 from .kinds import CUSTOM, LEGACY, STANDARD, SettingKind
-from .model import check_props, diff_props
+from .model import check_props, diff_paths, diff_props
 from .names import PROVIDER_KEY
-from .operations import SnapshotSettingError, disable_setting, read_setting, write_setting
+from .operations import (
+    SnapshotSettingError,
+    diff_summary,
+    disable_setting,
+    note_stderr,
+    read_setting,
+    write_setting,
+)
 from .unknowns import is_unknown
 
 __all__ = ["PROVIDERS", "AgoraResourceProvider", "SnapshotSettingError", "SnapshotSettingProvider"]
@@ -70,7 +77,9 @@ class AgoraResourceProvider(ResourceProvider):
 
         Keeping the error lets ``pulumi preview`` (check/diff only) work without credentials.
         """
-        state = Connection.load(req.config.get)
+        # The SDK's Config has no public way to list its keys; they let an error name a misspelt one.
+        keys = getattr(req.config, "_props", None)
+        state = Connection.load(req.config.get, keys=list(keys) if isinstance(keys, dict) else ())
         with _STATES_LOCK:
             _STATES[self] = state
 
@@ -100,7 +109,12 @@ class SnapshotSettingProvider(AgoraResourceProvider):
         return CheckResult(inputs, [CheckFailure(f.property, f.reason) for f in failures])
 
     def diff(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> DiffResult:
-        changed, replaces = diff_props(_plain(_olds), _plain(_news), _is_unknown, self.KIND)
+        olds, news = _plain(_olds), _plain(_news)
+        changed, replaces = diff_props(olds, news, _is_unknown, self.KIND)
+        # The dynamic protocol carries no detailed diff: name the changed fields on the provider's stderr.
+        summary = diff_summary(self.KIND, _id, diff_paths(olds, news, _is_unknown, self.KIND), replaces)
+        if summary:
+            note_stderr(summary)
         # Create-before-delete is safe: a replace always has a new id, so the old setting is a different one.
         return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
 

@@ -23,6 +23,7 @@ from typing import Any, Callable, Mapping, Optional, Sequence
 
 from .identity import canonical_name
 from .regions import (
+    CURRENT_CATALOG,
     DEFAULT_INTERVAL,
     MAX_INTERVAL,
     MIN_INTERVAL,
@@ -73,6 +74,8 @@ def got(value: Any) -> str:
     if isinstance(value, float) and not math.isfinite(value):
         return "got NaN" if math.isnan(value) else "got infinity"
     if isinstance(value, (int, float)):
+        if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
+            value = int(value)  # numbers reach a provider as floats: 17, as the user wrote it, not 17.0
         return f"got {json.dumps(value)}" if abs(value) < 1e16 else f"got {type_name(value)} of that size"
     if isinstance(value, str):
         shown = value if len(value) <= 60 else value[:57] + "..."
@@ -226,6 +229,14 @@ def vendor(value: Any, catalog: StorageCatalog = SEED_CATALOG) -> tuple[Optional
     for member in catalog.vendor_names:  # the catalog's own enum member (``Vendor.AZURE``), not a bare int
         if member == code:
             return member, None
+    if catalog is SEED_CATALOG and code is not None and code in CURRENT_CATALOG.vendor_names:
+        # The fleet says `api: custom` here; a program's SnapshotSetting gets the same advice.
+        name = CURRENT_CATALOG.vendor_names[code]
+        return None, (
+            f"vendor {code} ({name}) exists only in the current Media Broadcast API: use CustomSnapshotSetting "
+            f"(api: custom in the fleet config or a set member); SnapshotSetting (api: legacy) takes "
+            f"{catalog.describe_vendors()}"
+        )
     return None, f"must be one of {catalog.describe_vendors()}; {got_opaque(value)}"
 
 

@@ -20,7 +20,7 @@ from typing import Any, Optional
 from . import rules
 from .identity import SettingIdentity
 from .kinds import KINDS, LEGACY, SettingKind, setting_key
-from .model import Failure, IsUnknown, check_props, diff_props, never_unknown
+from .model import Failure, IsUnknown, check_props, diff_paths, diff_props, never_unknown
 
 SETTINGS = "settings"
 """The set's one property: ``{member key: member}``."""
@@ -158,3 +158,30 @@ def key_members(
             continue
         keyed[key] = dict(member)
     return keyed, failures
+
+
+def member_path(key: str, field: str = "") -> str:
+    """A member's property path as the engine spells it: ``settings["<key>"].snapshotInterval``."""
+    return f'{SETTINGS}["{key}"]' + (f".{field}" if field else "")
+
+
+def member_diff(
+    olds: Mapping[str, Any], news: Mapping[str, Any], is_unknown: IsUnknown = never_unknown
+) -> dict[str, str]:
+    """Only what changes, per member: ``{path: "add" | "update" | "delete"}`` with paths like
+    ``settings["<key>"].snapshotInterval``, ``settings["<key>"]`` for a member added or removed. The native
+    provider's detailed diff; the dynamic provider names them in its summary (its protocol carries none)."""
+    old_members, new_members = members(olds), members(news)
+    diff: dict[str, str] = {}
+    for key, member in sorted(new_members.items()):
+        old = old_members.get(key)
+        if old is None:
+            diff[member_path(key)] = "add"
+            continue
+        kind = member_kind(member) or LEGACY
+        for field in diff_paths(member_fields(old), member_fields(member), is_unknown, kind):
+            diff[member_path(key, field)] = "update"
+    for key in sorted(old_members):
+        if key not in new_members:
+            diff[member_path(key)] = "delete"
+    return diff

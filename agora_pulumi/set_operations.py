@@ -21,9 +21,12 @@ from .errors import AgoraError, ConfigurationError
 from .identity import SettingIdentity
 from .kinds import LEGACY
 from .operations import (
+    DISABLED,
     SnapshotSettingError,
     Warn,
     disable_setting,
+    listing,
+    note_stderr,
     read_setting,
     warn_stderr,
     write_setting,
@@ -92,15 +95,24 @@ def _raise_if_failed(doing: str, set_id: str, errors: Mapping[str, AgoraError], 
         return
     details = [f"  - {errors[key]}" for key in sorted(errors) if not isinstance(errors[key], NotAttempted)]
     failed = ", ".join(f"{key} ({_brief(errors[key])})" for key in sorted(errors))
+    others = total - len(errors)
+    applied = f"the other {others} {'was' if others == 1 else 'were'} applied, and " if others else ""
     raise SnapshotSettingError(
         "\n".join(
             [
                 *details,
-                f"{doing} snapshot setting set {set_id} failed for {len(errors)} of {total} settings: {failed}; the "
-                "others were applied, and running `pulumi up` again converges (each request sets absolute values).",
+                f"{doing} {set_label(set_id)} failed for {len(errors)} of {total} "
+                f"setting{'s' if total != 1 else ''} that needed a request: {failed}; {applied}running "
+                "`pulumi up` again converges (each request sets absolute values).",
             ]
         )
     )
+
+
+def set_label(set_id: str) -> str:
+    """How messages name a set: the dynamic provider is never told the resource's name, only its id."""
+    app_ids = set_id[len(SET_ID_PREFIX):].split(",") if set_id.startswith(SET_ID_PREFIX) else [set_id]
+    return f"the SnapshotSettingSet of App ID{'s' if len(app_ids) > 1 else ''} {', '.join(app_ids)}"
 
 
 def set_id_of(props: Mapping[str, Any]) -> str:
@@ -131,18 +143,28 @@ def _disable(
     keys: list[str],
     doing: str,
     warn: Warn,
+    tell: Warn = note_stderr,
 ) -> None:
     def disable(key: str) -> None:
         member = old[key]
         identity = SettingIdentity.from_props(member)
         if identity is None:  # not written by this package: nothing says which setting it was
-            warn(f"snapshot setting set {set_id}: member {key!r} has no appId/entryPoint/region in state; "
+            warn(f"{set_label(set_id)}: member {key!r} has no appId/entryPoint/region in state; "
                  "it was not disabled")
             return
-        disable_setting(client, member_kind(member) or LEGACY, identity, _ADVICE, warn)
+        if disable_setting(client, member_kind(member) or LEGACY, identity, _ADVICE, warn, tell=_quiet):
+            done.append(key)
 
+    done: list[str] = []
     _, errors = _each(keys, disable)
+    if done:
+        tell(f"{set_label(set_id)}: {len(done)} member{'s' if len(done) != 1 else ''} {DISABLED}: "
+             f"{listing(sorted(done))}")
     _raise_if_failed(doing, set_id, errors, len(keys))
+
+
+def _quiet(_message: str) -> None:
+    """Per-member notes of a set are summed up in one line instead."""
 
 
 def create_set(client: AgoraClient, news: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -187,3 +209,22 @@ def delete_set(client: AgoraClient, set_id: str, props: Mapping[str, Any], warn:
     """Every member disabled (``enabled: false``), except those the rename guard keeps."""
     old = members(props)
     _disable(client, set_id, old, list(old), "Deleting (disabling)", warn)
+
+
+def set_diff_summary(set_id: str, diff: Mapping[str, str], total: int) -> Optional[str]:
+    """One line naming the members a preview of a set changes and their fields: the preview's own diff of a
+    set lists every member, changed or not."""
+    if not diff:
+        return None
+    updated = [path for path, how in diff.items() if how == "update"]
+    added = [path for path, how in diff.items() if how == "add"]
+    removed = [path for path, how in diff.items() if how == "delete"]
+    changed_members = {path.split("]", 1)[0] + "]" for path in updated}
+    parts = []
+    if updated:
+        parts.append(f"{len(changed_members)} of {total} members change: {listing(updated)}")
+    if added:
+        parts.append(f"{len(added)} added: {listing(added)}")
+    if removed:
+        parts.append(f"{len(removed)} removed, each {DISABLED}: {listing(removed)}")
+    return f"{set_label(set_id)}: " + "; ".join(parts)

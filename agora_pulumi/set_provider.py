@@ -10,9 +10,18 @@ from typing import Any
 
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
+from .operations import note_stderr
 from .provider import AgoraResourceProvider, _is_unknown, _plain
-from .set_model import SETTINGS, check_set, member_changes
-from .set_operations import SET_ID_PREFIX, WORKERS, create_set, delete_set, read_set, update_set
+from .set_model import SETTINGS, check_set, member_changes, member_diff, members
+from .set_operations import (
+    SET_ID_PREFIX,
+    WORKERS,
+    create_set,
+    delete_set,
+    read_set,
+    set_diff_summary,
+    update_set,
+)
 
 __all__ = ["SET_ID_PREFIX", "WORKERS", "SnapshotSettingSetProvider"]
 
@@ -32,6 +41,11 @@ class SnapshotSettingSetProvider(AgoraResourceProvider):
         if _is_unknown(news.get(SETTINGS)):
             return DiffResult(changes=True, replaces=[], delete_before_replace=False)
         changed, removed = member_changes(olds, news, _is_unknown)
+        # The dynamic protocol carries no detailed diff (the preview lists every member): name only what
+        # changes on the provider's stderr, which the engine shows.
+        summary = set_diff_summary(_id, member_diff(olds, news, _is_unknown), len(members(news)))
+        if summary:
+            note_stderr(summary)
         # Never a replace: a member whose identity changes is another member (one removed, one added).
         return DiffResult(changes=bool(changed or removed), replaces=[], delete_before_replace=False)
 

@@ -200,14 +200,22 @@ def test_stack_config_plain_values_are_used_and_secure_ones_fall_back_to_the_env
     run = adopt("--app-id", APP, "--entry-point", "live", "--regions", "cn", "--stack-config", str(stack),
                 env={"AGORA_CUSTOMER_SECRET": "demo-customer-secret", "AGORA_ENDPOINT": "http://127.0.0.1:9"})
     assert run.code == 0, run.err
-    assert (
-        "adopt: agora:customerSecret is encrypted in Pulumi.prod.yaml (secure:) and only the Pulumi CLI can decrypt "
-        "it: using AGORA_CUSTOMER_SECRET from the environment instead" in run.err
-    )
+    assert "encrypted" not in run.err  # the README's way (AGORA_CUSTOMER_SECRET set): nothing to note
     assert len(emu.api_requests("GET")) == 1  # the stack's endpoint beat AGORA_ENDPOINT
 
     without = adopt("--app-id", APP, "--entry-point", "live", "--stack-config", str(stack), env={})
     assert without.code == 2 and "No Agora customer secret" in without.err
+    assert (
+        "adopt: agora:customerSecret is encrypted in Pulumi.prod.yaml (secure:) and only the Pulumi CLI can decrypt "
+        "it: using AGORA_CUSTOMER_SECRET from the environment instead" in without.err
+    )
+
+
+def test_settings_read_as_never_configured_suggest_the_other_apis(adopt: Any, emu: EmulatorHandle) -> None:
+    run = adopt("--app-id", APP, "--entry-point", "live", "--regions", "cn", env=env_for(emu.url))
+    assert run.code == 0, run.err
+    assert ("(--skip-unconfigured leaves them out). Each API path is a separate setting at Agora: if these entry "
+            "points are configured on another one, run adopt again with --api standard or --api custom.") in run.err
 
 
 def test_storage_outside_its_push_region_cannot_be_a_fleet_but_can_be_python(adopt: Any, emu: EmulatorHandle) -> None:

@@ -29,10 +29,10 @@ from .. import rules
 from ..connection import Connection
 from ..errors import AgoraError
 from ..identity import SettingIdentity
-from ..kinds import LEGACY, SettingKind
-from ..model import check_props, diff_props
+from ..kinds import SettingKind
+from ..model import check_props, diff_paths, diff_props
 from ..operations import SnapshotSettingError, disable_setting, look_up_setting, read_setting, write_setting
-from ..set_model import SETTINGS, check_set, key_members, member_changes, member_fields, member_kind, members
+from ..set_model import SETTINGS, check_set, key_members, member_diff, members
 from ..set_operations import create_set, delete_set, read_set, update_set
 from ..unknowns import is_unknown
 from .engine_log import EngineLog
@@ -116,11 +116,12 @@ class AgoraProvider(p.Provider):
         olds, news = plain_map(request.old_state), plain_map(request.new_inputs)
         if request.type == SET_TOKEN:
             return _set_diff(olds, news)
-        changed, replaces = diff_props(olds, news, is_unknown, _kind(request.type))
+        kind = _kind(request.type)
+        changed, replaces = diff_props(olds, news, is_unknown, kind)
         # Create-before-delete is safe: a replace always has a new id, so the old setting is another one.
         return p.DiffResponse(
             changes=bool(changed), replaces=replaces, delete_before_replace=False,
-            diffs=changed, detailed_diff=_detailed(changed, replaces),
+            diffs=changed, detailed_diff=_detailed(diff_paths(olds, news, is_unknown, kind), replaces),
         )
 
     # --- one request each (a set: one per member that needs one) --------------------------------------
@@ -237,24 +238,20 @@ def _set_secrets(secrets: frozenset[tuple[str, ...]]) -> frozenset[tuple[str, ..
     return frozenset({(SETTINGS,)}) if any(path[:1] == (SETTINGS,) for path in secrets) else frozenset()
 
 
+_KINDS_OF_CHANGE: Mapping[str, p.PropertyDiffKind] = {
+    "add": p.PropertyDiffKind.ADD,
+    "update": p.PropertyDiffKind.UPDATE,
+    "delete": p.PropertyDiffKind.DELETE,
+}
+
+
 def _set_diff(olds: Mapping[str, Any], news: Mapping[str, Any]) -> p.DiffResponse:
     if is_unknown(news.get(SETTINGS)):
         return p.DiffResponse(changes=True, diffs=[SETTINGS], detailed_diff=_detailed([SETTINGS], []))
-    changed, removed = member_changes(olds, news, is_unknown)
-    old_members, new_members = members(olds), members(news)
-    detailed: dict[str, p.PropertyDiff] = {}
-    for key in changed:
-        path = f'{SETTINGS}["{key}"]'
-        if key not in old_members:
-            detailed[path] = p.PropertyDiff(p.PropertyDiffKind.ADD, True)
-            continue
-        new = new_members[key]
-        fields, _ = diff_props(
-            member_fields(old_members[key]), member_fields(new), is_unknown, member_kind(new) or LEGACY
-        )
-        for field in fields or [""]:
-            detailed[f"{path}.{field}" if field else path] = p.PropertyDiff(p.PropertyDiffKind.UPDATE, True)
-    for key in removed:
-        detailed[f'{SETTINGS}["{key}"]'] = p.PropertyDiff(p.PropertyDiffKind.DELETE, True)
+    # Only the changed members and fields: a 1,000-member set's preview names what changes, not every member.
+    detailed = {
+        path: p.PropertyDiff(_KINDS_OF_CHANGE[change], True)
+        for path, change in member_diff(olds, news, is_unknown).items()
+    }
     # Never a replace: a member whose identity changes is another member (one removed, one added).
     return p.DiffResponse(changes=bool(detailed), diffs=[SETTINGS] if detailed else [], detailed_diff=detailed)
