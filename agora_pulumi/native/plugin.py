@@ -29,9 +29,14 @@ from typing import Optional
 
 import agora_pulumi
 
+from .. import files
 from .._version import __version__
 
 PLUGIN_NAME = "agora"
+
+MIN_PULUMI_FOR_NATIVE = "3.259"
+"""The oldest SDK the native provider was tried with (its experimental server); the dynamic resources need
+only ``pulumi>=3.216``, so the package does not require it of every user."""
 
 PLUGIN_YAML = """\
 # The agora Pulumi package: agora-pulumi's native provider, run by the Pulumi CLI from this directory.
@@ -94,10 +99,17 @@ def _refuse_links(path: Path) -> None:
 def write_plugin(directory: Path, *, requirement: Optional[str] = None, venv: bool = True, force: bool = False) -> WrittenPlugin:
     """Write the plugin directory (and, with ``venv``, a virtualenv reaching this interpreter's packages)."""
     _refuse_links(directory)
+    try:
+        import pulumi.provider.experimental.server  # noqa: F401 - only its presence is checked
+    except ImportError:
+        raise PluginError(
+            f"the installed pulumi SDK ({metadata.version('pulumi')}) has no native provider interface "
+            f"(pulumi.provider.experimental): pip install 'pulumi>={MIN_PULUMI_FOR_NATIVE},<4' with this Python first."
+        ) from None
     if directory.exists() and not directory.is_dir():
         raise PluginError(f"{directory} exists and is not a directory: choose another path.")
-    files = {"PulumiPlugin.yaml", "__main__.py", "requirements.txt", ".gitignore"}
-    if directory.is_dir() and not force and any(p.name in files for p in directory.iterdir()):
+    written = {"PulumiPlugin.yaml", "__main__.py", "requirements.txt", ".gitignore"}
+    if directory.is_dir() and not force and any(p.name in written for p in directory.iterdir()):
         raise PluginError(f"{directory} already holds a plugin: pass --force to write it again.")
     directory.mkdir(parents=True, exist_ok=True)
     pulumi_version = metadata.version("pulumi")
@@ -110,9 +122,7 @@ def write_plugin(directory: Path, *, requirement: Optional[str] = None, venv: bo
         ".gitignore": GITIGNORE,
     }
     for name, text in contents.items():
-        target = directory / name
-        _refuse_links(target)
-        target.write_text(text, encoding="utf-8")
+        files.replace(directory / name, text)  # a link there is replaced itself, never written through
     made: Optional[Path] = None
     if venv:
         made = _make_venv(directory / "venv")

@@ -6,6 +6,7 @@ Coming out, three defects of ``pulumi.provider.experimental`` (pulumi 3.259-3.27
 
 * ``PropertyValue`` takes floats only, so whole numbers go out as floats (the engine's numbers are floats);
 * an unknown must go out as the engine's sentinel string: ``Computed`` does not marshal;
+* a top-level ``None`` is left out, as the dynamic provider's serializer does;
 * the storage keys are marked secret wherever they appear, and so is any value that came in secret, so a
   key passed as a plain string in a YAML program is still ciphertext in state.
 """
@@ -69,4 +70,6 @@ def to_value(value: Any, secrets: frozenset[Path] = frozenset(), path: Path = ()
 
 
 def to_map(values: Mapping[str, Any], secrets: frozenset[Path] = frozenset()) -> dict[str, PropertyValue]:
-    return {k: to_value(v, secrets, (k,)) for k, v in values.items()}
+    """A top-level ``None`` is left out, as the dynamic provider's serializer leaves it out: both front ends
+    write the same state, and generated code has no ``storageConfig: null``."""
+    return {k: to_value(v, secrets, (k,)) for k, v in values.items() if v is not None}
