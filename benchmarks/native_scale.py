@@ -15,19 +15,19 @@ need the CLI). Benchmarks are not tests: nothing fails on a slow figure.
 from __future__ import annotations
 
 import argparse
-import collections
 import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any, Sequence
 
 from agora_pulumi.emulator import DEFAULT_CUSTOMER_ID, DEFAULT_CUSTOMER_SECRET
-from agora_pulumi.testing.emulator import EmulatorHandle, running_emulator
+from agora_pulumi.testing.emulator import running_emulator
+
+from .fleet_scale import phase, pulumi_command
 
 APP_ID = "bench-app"
 REGIONS = ("cn", "ap", "na", "eu")
@@ -57,31 +57,6 @@ def _program(root: Path, plugin: Path, n: int, changed: int = 0) -> None:
     (root / "Pulumi.yaml").write_text("\n".join(lines) + "\n")
 
 
-def _pulumi(root: Path, env: dict[str, str], *args: str) -> float:
-    start = time.perf_counter()
-    result = subprocess.run(
-        ["pulumi", *args, "--stack", "bench", "--non-interactive"],
-        cwd=root, env=env, capture_output=True, text=True, timeout=3600,
-    )
-    elapsed = time.perf_counter() - start
-    if result.returncode != 0:
-        raise RuntimeError(f"pulumi {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
-    return elapsed
-
-
-def _phase(emu: EmulatorHandle, root: Path, env: dict[str, str], *args: str) -> dict[str, Any]:
-    emu.clear_requests()
-    seconds = _pulumi(root, env, *args)
-    requests = emu.api_requests()
-    per_second = collections.Counter(r.get("date") for r in requests)
-    return {
-        "seconds": round(seconds, 2),
-        "requests": len(requests),
-        "patches": sum(1 for r in requests if r["method"] == "PATCH"),
-        "max_per_second": max(per_second.values(), default=0),
-    }
-
-
 def run(n: int, latency_ms: float) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="agora-native-") as tmp, running_emulator(
         auth="hmac", latency_ms=latency_ms, in_process=False
@@ -99,18 +74,18 @@ def run(n: int, latency_ms: float) -> dict[str, Any]:
         }
         (Path(tmp) / "state").mkdir()
         _program(root, plugin, n)
-        _pulumi(root, env, "stack", "init")
+        pulumi_command(root, env, "stack", "init")
         for key, value in (("agora:endpoint", emu.url), ("agora:customerId", DEFAULT_CUSTOMER_ID)):
-            _pulumi(root, env, "config", "set", key, value)
-        _pulumi(root, env, "config", "set", "--secret", "agora:customerSecret", DEFAULT_CUSTOMER_SECRET)
-        figures: dict[str, Any] = {"create": _phase(emu, root, env, "up", "--yes", "--skip-preview")}
-        figures["noop"] = _phase(emu, root, env, "up", "--yes", "--skip-preview")
+            pulumi_command(root, env, "config", "set", key, value)
+        pulumi_command(root, env, "config", "set", "--secret", "agora:customerSecret", DEFAULT_CUSTOMER_SECRET)
+        figures: dict[str, Any] = {"create": phase(emu, root, env, "up", "--yes", "--skip-preview")}
+        figures["noop"] = phase(emu, root, env, "up", "--yes", "--skip-preview")
         _program(root, plugin, n, changed=16)
-        figures["update16"] = _phase(emu, root, env, "up", "--yes", "--skip-preview")
-        _pulumi(root, env, "destroy", "--yes", "--skip-preview")
+        figures["update16"] = phase(emu, root, env, "up", "--yes", "--skip-preview")
+        pulumi_command(root, env, "destroy", "--yes", "--skip-preview")
         skip = {**env, "PULUMI_SKIP_CHECKPOINTS": "true"}
         _program(root, plugin, n)
-        figures["create_skip_checkpoints"] = _phase(emu, root, skip, "up", "--yes", "--skip-preview")
+        figures["create_skip_checkpoints"] = phase(emu, root, skip, "up", "--yes", "--skip-preview")
         return {"n": n, "latency_ms": latency_ms, "floor_seconds": n / RATE, **figures}
 
 

@@ -15,20 +15,18 @@ Not used by the provider itself; it needs only ``grpcio`` and ``protobuf``, whic
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
-import tempfile
 import threading
 from concurrent import futures
-from typing import IO, Any, Mapping, Optional
+from typing import Any, Mapping, Optional
 
 import grpc
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime import rpc
-from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2, provider_pb2_grpc
+from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2
 
 from ..native.schema import token
+from .engine import ServedProvider
 
 UNKNOWN = rpc.UNKNOWN
 SECRET_SIG = {rpc._special_sig_key: rpc._special_secret_sig}
@@ -75,8 +73,9 @@ class _Engine(engine_pb2_grpc.EngineServicer):
         return empty_pb2.Empty()
 
 
-class NativeProviderServer:
-    """One native provider process (one provider instance: the default one, or an explicit one) and a stub."""
+class NativeProviderServer(ServedProvider):
+    """One native provider process (one provider instance: the default one, or an explicit one) and a stub,
+    with a stand-in engine for its ``Log`` calls."""
 
     def __init__(
         self,
@@ -86,63 +85,28 @@ class NativeProviderServer:
         stack: str = "dev",
         project: str = "agora-infra",
     ) -> None:
+        super().__init__(env, python)
         self.stack = stack
         self.project = project
-        self._env = {**os.environ, **(env or {})}
-        self._python = python
-        self._stderr: IO[bytes] = tempfile.TemporaryFile()
         self.engine = _Engine()
         self._engine_server: Any = None
-        self.process: Optional[subprocess.Popen[bytes]] = None
-        self.channel: Optional[grpc.Channel] = None
-        self.stub: Any = None
+        self._engine_port = 0
 
-    def __enter__(self) -> NativeProviderServer:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def command(self) -> list[str]:
+        return [self._python, "-u", "-m", "agora_pulumi.native", f"127.0.0.1:{self._engine_port}"]
 
     def start(self) -> None:
         self._engine_server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
         engine_pb2_grpc.add_EngineServicer_to_server(self.engine, self._engine_server)
-        engine_port = self._engine_server.add_insecure_port("127.0.0.1:0")
+        self._engine_port = self._engine_server.add_insecure_port("127.0.0.1:0")
         self._engine_server.start()
-        self.process = subprocess.Popen(
-            [self._python, "-u", "-m", "agora_pulumi.native", f"127.0.0.1:{engine_port}"],
-            stdout=subprocess.PIPE,
-            stderr=self._stderr,
-            env=self._env,
-        )
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline().decode().strip()
-        if not line.isdigit():
-            self.close()
-            raise RuntimeError(f"the native provider did not print a port (got {line!r}): {self.stderr_text()}")
-        self.channel = grpc.insecure_channel(f"127.0.0.1:{line}")
-        grpc.channel_ready_future(self.channel).result(timeout=30)
-        self.stub = provider_pb2_grpc.ResourceProviderStub(self.channel)
+        super().start()
 
     def close(self) -> None:
-        if self.channel is not None:
-            self.channel.close()
-            self.channel = None
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        super().close()
         if self._engine_server is not None:
             self._engine_server.stop(grace=None)
             self._engine_server = None
-
-    def stderr_text(self) -> str:
-        self._stderr.flush()
-        self._stderr.seek(0)
-        return self._stderr.read().decode(errors="replace")
 
     def warnings(self) -> list[tuple[str, str]]:
         """``(urn, message)`` of every warning the provider sent the engine."""

@@ -19,24 +19,18 @@ from agora_pulumi.identity import SettingIdentity
 from agora_pulumi.kinds import LEGACY, SettingKind
 from agora_pulumi.testing.emulator import EmulatorHandle
 from agora_pulumi.testing.native import UNKNOWN, NativeProviderServer, is_secret, secret, unwrap
-from tests.support import APP_ID, clean_env, stack_config
+from tests.support import APP_ID, clean_env, setting_inputs, stack_config
 
 SETTING = "SnapshotSetting"
 ID = f"{APP_ID}/live/cn"
 
 
 def inputs(**overrides: Any) -> dict[str, Any]:
-    props: dict[str, Any] = {
-        "appId": APP_ID,
-        "entryPoint": "live",
-        "region": "CN",
-        "enabled": True,
-        "snapshotInterval": 30.0,
-        "storageConfig": {
-            "vendor": 2.0, "region": 3.0, "bucket": "snapshots", "accessKey": "AK-test-0001", "secretKey": "SK-test-0001",
-        },
-    }
-    props.update(overrides)
+    """The suite's usual inputs, as a program in another language may write them: region in capitals,
+    moderation left to its default."""
+    props = setting_inputs(**{"region": "CN", **overrides})
+    if "enableModeration" not in overrides:
+        del props["enableModeration"]
     return props
 
 
