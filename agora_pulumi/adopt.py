@@ -11,8 +11,8 @@ Rules this module keeps:
 * **No key in plaintext by default.** Storage keys become ``pulumi config set --secret`` commands *without*
   a value (the CLI prompts for it, so it never reaches shell history or ``ps``). The values Agora returned
   are written only on request, to a new file created with mode 0600 (``--keys-file``): a script that pipes
-  each one into ``pulumi config set --secret``. Keys Agora did not return (absent or masked) are listed as
-  such, with a placeholder naming the bucket they belong to.
+  each one into ``pulumi config set --secret``. Keys Agora did not return (absent, masked, or unusable as they
+  are) are listed as such, with a placeholder naming the bucket they belong to.
 * **Exact or nothing.** Every field of every setting is written explicitly (no reliance on the fleet's
   built-in defaults), and the fleet output is parsed back with :func:`~agora_pulumi.fleet.parse_fleet`
   before it is printed: a setting the schema cannot express as it is at Agora (storage outside its push
@@ -28,6 +28,7 @@ Pure functions apart from :func:`read_live` (which calls the given reader) and t
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -36,13 +37,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
-from . import rules
+from . import files, rules
 from .errors import AgoraError, NotFoundError
 from .fleet import DEFAULT_NAMESPACE, FleetConfigError, parse_fleet
 from .identity import SettingIdentity
 from .kinds import CUSTOM, LEGACY, STANDARD, SettingKind
 from .model import InvalidResponseBody, check_props, validate_response
-from .names import SECRET_STORAGE_FIELDS
+from .names import SECRET_STORAGE_FIELDS, project_name_problem
 from .regions import DEFAULT_INTERVAL, SEED_CATALOG
 
 Reader = Callable[[SettingIdentity, SettingKind], Mapping[str, Any]]
@@ -71,7 +72,7 @@ class AdoptError(Exception):
 @dataclass(frozen=True)
 class LiveStorage:
     """A storage config as Agora returned it. A key is ``None`` when the answer did not carry a usable one
-    (absent, blank or masked like ``ab***yz``)."""
+    (absent, masked like ``ab***yz``, or one the provider's check refuses, such as surrounding spaces)."""
 
     vendor: int
     region: Optional[int]
@@ -121,7 +122,9 @@ class Reading:
 
 
 def _usable_key(value: Any) -> Optional[str]:
-    if isinstance(value, str) and value.strip() and not _MASKED.search(value):
+    """The key, if the provider would accept it as it is (:func:`rules.key_problem`) and it is not masked:
+    adopting one the provider refuses would only fail at the next preview, after the user set it."""
+    if isinstance(value, str) and rules.key_problem(value) is None and not _MASKED.search(value):
         return value
     return None
 
@@ -239,7 +242,13 @@ class Profile:
     def describe(self) -> str:
         catalog = self.kind.catalog or SEED_CATALOG
         vendor = catalog.vendor_names.get(self.storage.vendor, f"vendor {self.storage.vendor}")
-        return f"{vendor} bucket {self.storage.bucket}"
+        return f"{vendor} bucket {_one_line(self.storage.bucket)}"
+
+
+def _one_line(text: str) -> str:
+    """``text`` as it may stand in a comment of the YAML, Python or shell output: escaped (JSON style) when it
+    holds anything unprintable, a line break above all, which would end the comment and start code."""
+    return text if text.isprintable() else json.dumps(text)[1:-1]
 
 
 @dataclass(frozen=True)
@@ -392,7 +401,7 @@ def _key_block(keys: Sequence[SecretKey], prefix: str) -> list[str]:
     ]
     if absent:
         lines.append(
-            f"{prefix} NOT returned by Agora (absent or masked), get them from the bucket's owner: "
+            f"{prefix} NOT returned by Agora (absent, masked or unusable), get them from the bucket's owner: "
             + ", ".join(k.config_key for k in absent)
         )
     for k in keys:
@@ -513,7 +522,7 @@ def render_python(settings: Sequence[LiveSetting], app_id: str, kind: SettingKin
     if profiles:
         classes.append("StorageConfigArgs")
     lines = [
-        f'"""Snapshot settings adopted from Agora by `agora-pulumi adopt` ({kind.name} API, app {app_id}).',
+        f'"""Snapshot settings adopted from Agora by `agora-pulumi adopt` ({kind.name} API, app {_in_docstring(app_id)}).',
         "",
         "Every field is explicit, so `pulumi up` sends back exactly what Agora holds. Resource names are the",
         'setting ids, as the fleet program names them."""',
@@ -555,7 +564,75 @@ def render_python(settings: Sequence[LiveSetting], app_id: str, kind: SettingKin
             lines.append("    ),")
         lines.append(")")
         lines.append("")
-    return Adoption("\n".join(lines), keys, [])
+    text = "\n".join(lines)
+    check_python_module(text, _DOCSTRING.format(api=kind.name, app_id=app_id))
+    return Adoption(text, keys, [])
+
+
+_DOCSTRING = (
+    "Snapshot settings adopted from Agora by `agora-pulumi adopt` ({api} API, app {app_id}).\n\n"
+    "Every field is explicit, so `pulumi up` sends back exactly what Agora holds. Resource names are the\n"
+    "setting ids, as the fleet program names them."
+)
+"""What the docstring of the Python output must read as, once parsed."""
+
+
+def _in_docstring(text: str) -> str:
+    """``text`` escaped for a (non-raw) triple-quoted literal: a value holding ``\"\"\"`` or a backslash stays
+    text instead of closing the docstring."""
+    return json.dumps(text, ensure_ascii=False)[1:-1]
+
+
+_CALLABLE = frozenset({"SnapshotSetting", "StandardSnapshotSetting", "CustomSnapshotSetting", "StorageConfigArgs"})
+
+
+def _declaration_value(node: ast.expr) -> bool:
+    """A literal, or a call of a resource class, ``StorageConfigArgs``, ``pulumi.Config`` or
+    ``cfg.require_secret`` whose arguments are such values too."""
+    if isinstance(node, ast.Constant):
+        return True
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    named = isinstance(func, ast.Name) and func.id in _CALLABLE
+    attribute = isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and (
+        (func.value.id, func.attr) in (("pulumi", "Config"), ("cfg", "require_secret"))
+    )
+    keywords_named = all(k.arg is not None for k in node.keywords)
+    values = [*node.args, *(k.value for k in node.keywords)]
+    return (named or attribute) and keywords_named and all(_declaration_value(v) for v in values)
+
+
+def _statement_ok(node: ast.stmt) -> bool:
+    if isinstance(node, ast.Import):
+        return [(a.name, a.asname) for a in node.names] == [("pulumi", None)]
+    if isinstance(node, ast.ImportFrom):
+        return node.module == "agora_pulumi" and node.level == 0 and all(
+            a.name in _CALLABLE and a.asname is None for a in node.names
+        )
+    if isinstance(node, ast.Assign):
+        target = node.targets[0] if len(node.targets) == 1 else None
+        return isinstance(target, ast.Name) and target.id == "cfg" and _declaration_value(node.value)
+    return isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and _declaration_value(node.value)
+
+
+def check_python_module(text: str, docstring: str) -> None:
+    """Require the generated module to be exactly a plain docstring, the two imports, ``cfg = ...`` and
+    declarations of literals: whatever a value from the command line or Agora's answer held, importing the
+    module runs nothing else. Values are escaped where written; this is the proof."""
+    try:
+        body = ast.parse(text).body
+    except SyntaxError:
+        body = []
+    first = body[0] if body else None
+    docstring_ok = isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and (
+        first.value.value == docstring
+    )
+    if not (docstring_ok and all(_statement_ok(node) for node in body[1:])):
+        raise AdoptError(
+            "the Python declarations could not be written safely (a value read would have become code); nothing "
+            "was written. Use --format fleet, and report this as a bug of agora-pulumi."
+        )
 
 
 def _check_python(settings: Sequence[LiveSetting]) -> None:
@@ -603,13 +680,11 @@ def write_keys_file(path: Path, keys: Sequence[SecretKey]) -> int:
         lines.append("# Not returned by Agora; set these yourself (pulumi prompts for the value):")
         lines += [f"#   {k.command()}   # {k.placeholder}" for k in absent]
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        files.write_new(path, "\n".join(lines) + "\n", 0o600)
     except FileExistsError:
         raise AdoptError(f"{path} already exists: adopt never overwrites a keys file; remove it or pick another path.") from None
     except OSError as exc:
         raise AdoptError(f"cannot create the keys file {path}: {exc.strerror}.") from None
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write("\n".join(lines) + "\n")
     return len(returned)
 
 
@@ -644,9 +719,59 @@ def project_name(directory: Path) -> Optional[str]:
     return name if isinstance(name, str) and name else None
 
 
-def stack_config_source(path: Path) -> tuple[Callable[[str], Optional[str]], list[str]]:
+def config_namespace(project: Optional[str], directory: Path) -> str:
+    """``--project``, else the ``name`` in ``directory/Pulumi.yaml``, else the default; a name that is not a
+    Pulumi project name is refused (it is written into YAML keys and Python source)."""
+    if project is not None:
+        problem = project_name_problem(project)
+        if problem:
+            raise AdoptError(f"--project {problem}; {rules.got(project)}.")
+        return project
+    name = project_name(directory)
+    if name is None:
+        return DEFAULT_NAMESPACE
+    problem = project_name_problem(name)
+    if problem:
+        raise AdoptError(
+            f"the name in {directory / 'Pulumi.yaml'} {problem}; {rules.got(name)}. Fix it, or pass --project NAME."
+        )
+    return name
+
+
+def check_destinations(output: Optional[str], keys_file: Optional[str], *, force: bool) -> None:
+    """Before anything is read: ``--output`` and ``--keys-file`` must be two files (else the declarations
+    replace the keys, which are then lost), and ``--output`` must not exist unless ``--force`` (it may be a
+    stack file, ``Pulumi.prod.yaml`` with its ``encryptionsalt``)."""
+    if output and keys_file and os.path.realpath(output) == os.path.realpath(keys_file):
+        raise AdoptError(
+            f"--output {output} and --keys-file {keys_file} are the same file: the declarations would replace the "
+            "keys. Give two different paths."
+        )
+    if output and not force and os.path.lexists(output):
+        raise AdoptError(
+            f"--output {output} already exists: adopt does not replace a file unless --force is given (a symlink "
+            "is then replaced itself, never written through). Nothing was read or written."
+        )
+
+
+def write_output(path: Path, text: str, *, force: bool) -> None:
+    """Write the declarations to a new file; with ``force``, replace what is at ``path``.
+
+    Never through a symlink (see :mod:`agora_pulumi.files`)."""
+    try:
+        (files.replace if force else files.write_new)(path, text)
+    except FileExistsError:
+        raise AdoptError(f"--output {path} already exists: adopt does not replace a file unless --force is given.") from None
+    except OSError as exc:
+        raise AdoptError(f"cannot write --output {path}: {exc.strerror}.") from None
+
+
+def stack_config_source(
+    path: Path, environ: Mapping[str, str] = {}  # noqa: B006 - read only
+) -> tuple[Callable[[str], Optional[str]], list[str]]:
     """The plain ``agora:*`` values of a ``Pulumi.<stack>.yaml`` as a config getter (the way the CLI hands
-    them to the provider: text, structured values as JSON), and notes about encrypted values it skipped."""
+    them to the provider: text, structured values as JSON), and notes about encrypted values it skipped
+    whose environment variable is not set either (set, it is what the docs say to do: nothing to note)."""
     import yaml
 
     from .client_config import SETTINGS
@@ -668,6 +793,8 @@ def stack_config_source(path: Path) -> tuple[Callable[[str], Optional[str]], lis
             continue
         if isinstance(value, dict) and "secure" in value:
             env = env_of.get(str(key), "the environment")
+            if environ.get(env):
+                continue
             notes.append(
                 f"{key} is encrypted in {path.name} (secure:) and only the Pulumi CLI can decrypt it: using {env} "
                 f"from the environment instead (e.g. {env}=\"$(pulumi config get {key})\" before the command)."
@@ -688,26 +815,27 @@ def run(args: Any, environ: Mapping[str, str], out: Any, err: Any) -> int:
     from .client_config import ClientConfig
     from .kinds import KINDS
 
-    problem = rules.segment_problem(args.app_id, "Agora App ID")
-    if problem:
+    app_id, problem = rules.segment(args.app_id, "appId")
+    if app_id is None:
         raise AdoptError(f"--app-id {problem}")
     entry_points: list[str] = []
-    for name in args.entry_point:
-        problem = rules.segment_problem(name, "entry point name")
-        if problem:
+    for given in args.entry_point:
+        name, problem = rules.segment(given, "entryPoint")
+        if name is None:
             raise AdoptError(f"--entry-point {problem}")
         if name not in entry_points:
             entry_points.append(name)
     regions = parse_regions(args.regions)
     kind = KINDS[args.api]
-    namespace = args.project or project_name(Path.cwd()) or DEFAULT_NAMESPACE
+    namespace = config_namespace(args.project, Path.cwd())
+    check_destinations(args.output, args.keys_file, force=args.force)
 
     def say(line: str) -> None:
         err.write(f"adopt: {line}\n")
 
     get_config: Callable[[str], Optional[str]] = lambda _key: None  # noqa: E731
     if args.stack_config is not None:
-        get_config, notes = stack_config_source(Path(args.stack_config))
+        get_config, notes = stack_config_source(Path(args.stack_config), environ)
         for note in notes:
             say(note)
     try:
@@ -716,7 +844,7 @@ def run(args: Any, environ: Mapping[str, str], out: Any, err: Any) -> int:
         raise AdoptError(f"{exc} (adopt reads agora:* from --stack-config FILE, then AGORA_* variables)") from None
     try:
         reading = read_live(
-            client.get_setting, args.app_id, entry_points, regions, kind, skip_unconfigured=args.skip_unconfigured
+            client.get_setting, app_id, entry_points, regions, kind, skip_unconfigured=args.skip_unconfigured
         )
     finally:
         client.close()
@@ -726,16 +854,13 @@ def run(args: Any, environ: Mapping[str, str], out: Any, err: Any) -> int:
         raise AdoptError("nothing to adopt: no setting was read (see above); nothing was written.")
 
     if args.format == "fleet":
-        adoption = render_fleet(reading.settings, args.app_id, kind, namespace)
+        adoption = render_fleet(reading.settings, app_id, kind, namespace)
     else:
-        adoption = render_python(reading.settings, args.app_id, kind, namespace)
+        adoption = render_python(reading.settings, app_id, kind, namespace)
 
     written = write_keys_file(Path(args.keys_file), adoption.keys) if args.keys_file else None
     if args.output:
-        try:
-            Path(args.output).write_text(adoption.text, encoding="utf-8")
-        except OSError as exc:
-            raise AdoptError(f"cannot write --output {args.output}: {exc.strerror}.") from None
+        write_output(Path(args.output), adoption.text, force=args.force)
     else:
         out.write(adoption.text)
         out.flush()
@@ -749,7 +874,9 @@ def run(args: Any, environ: Mapping[str, str], out: Any, err: Any) -> int:
     if unconfigured:
         say(
             f"read as never configured (disabled, interval 10, no moderation, no storage), adopted as such: "
-            f"{', '.join(unconfigured)} (--skip-unconfigured leaves them out)."
+            f"{', '.join(unconfigured)} (--skip-unconfigured leaves them out). Each API path is a separate "
+            f"setting at Agora: if these entry points are configured on another one, run adopt again with "
+            f"{' or '.join(f'--api {other}' for other in KINDS if other != kind.name)}."
         )
     returned = [k.config_key for k in adoption.keys if k.value is not None]
     absent = [k.config_key for k in adoption.keys if k.value is None]

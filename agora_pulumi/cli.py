@@ -88,7 +88,14 @@ def add_adopt(subparsers: Any) -> None:
         "--format", choices=("fleet", "python"), default="fleet",
         help="fleet: the agora-snapshots:* stack config (default); python: SnapshotSetting(...) declarations",
     )
-    adopt.add_argument("--output", metavar="FILE", help="write the declarations to FILE (default: stdout)")
+    adopt.add_argument(
+        "--output", metavar="FILE",
+        help="write the declarations to a new FILE (default: stdout); an existing one is refused without --force",
+    )
+    adopt.add_argument(
+        "--force", action="store_true",
+        help="replace an existing --output FILE (a symlink is replaced itself, never written through)",
+    )
     adopt.add_argument(
         "--keys-file", metavar="FILE",
         help="also write a new mode-0600 script that sets the storage keys Agora returned (never printed otherwise)",
@@ -108,7 +115,49 @@ def add_adopt(subparsers: Any) -> None:
     adopt.set_defaults(handler=_adopt)
 
 
-COMMANDS: list[AddCommand] = [add_policy, add_adopt]
+def _provider_new(args: argparse.Namespace) -> int:
+    from agora_pulumi.native import plugin
+
+    try:
+        written = plugin.write_plugin(
+            Path(args.directory), requirement=args.requirement, venv=not args.no_venv, force=args.force
+        )
+    except plugin.PluginError as err:
+        raise CommandError(str(err)) from None
+    shown = args.directory
+    print(f"Wrote the agora provider plugin to {written.directory}:")
+    print("  PulumiPlugin.yaml, __main__.py   the native provider of the installed agora-pulumi")
+    print(f"  requirements.txt                 {written.requirement} (and the installed pulumi SDK)")
+    if written.venv is not None:
+        print(f"  venv/                            reaches {written.python}'s packages (not to be committed)")
+    print("Then, in a Pulumi project of any language:")
+    print(f"  pulumi package add {shown}        # TypeScript, Python, Go, .NET, Java: generates the SDK")
+    print(f"  packages: {{agora: {shown}}}       # YAML: in Pulumi.yaml, no SDK needed")
+    return 0
+
+
+def add_provider(subparsers: Any) -> None:
+    provider = subparsers.add_parser("provider", help="the agora native provider for every Pulumi language")
+    actions = provider.add_subparsers(dest="provider_command", required=True, metavar="ACTION")
+    new = actions.add_parser(
+        "new",
+        help="write the plugin directory the Pulumi CLI runs the native provider from",
+        description="Write PulumiPlugin.yaml, __main__.py, requirements.txt and a venv into DIRECTORY. The venv "
+        "reaches the agora-pulumi installed with the Python running this command (a wheel, a checkout or "
+        "site-packages), so `pulumi package add`, `pulumi install` and `pulumi up` never download it.",
+    )
+    new.add_argument("directory", metavar="DIRECTORY", help="where to write the plugin, e.g. ./agora-provider")
+    new.add_argument(
+        "--requirement", metavar="SPEC",
+        help="what requirements.txt installs agora-pulumi from when the venv is rebuilt elsewhere: a wheel path or "
+        "a git URL, e.g. 'agora-pulumi @ git+https://example.com/agora-pulumi@v0.1.0' (default: agora-pulumi==VERSION)",
+    )
+    new.add_argument("--no-venv", action="store_true", help="write only the files to commit (no venv)")
+    new.add_argument("--force", action="store_true", help="write over a plugin already in DIRECTORY")
+    new.set_defaults(handler=_provider_new)
+
+
+COMMANDS: list[AddCommand] = [add_policy, add_adopt, add_provider]
 
 
 def build_parser() -> argparse.ArgumentParser:

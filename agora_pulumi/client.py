@@ -35,14 +35,16 @@ from urllib3.exceptions import (
 from urllib3.util.retry import Retry
 
 from ._version import __version__
-from .client_config import DEFAULT_ENDPOINT, ClientConfig
+from .client_config import DEFAULT_ENDPOINT, ClientConfig, shown_url
 from .errors import (
+    MAYBE_APPLIED,
     REDACTED,
     AgoraError,
     APIError,
     ConfigurationError,
     InvalidResponseError,
     TransportError,
+    auth_scheme_note,
     error_class_for,
     leaks_secret,
     redact,
@@ -54,6 +56,9 @@ from .ratelimit import TokenBucket, shared_bucket
 from .signing import basic_authorization, hmac_headers, host_header, http_date
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+MAX_ANSWER_BYTES = 1024 * 1024
+"""The largest answer read: Agora's are a few hundred bytes; anything near this came from elsewhere, and
+reading it whole would cost its size in memory (a 100 MB answer once cost 286 MiB)."""
 USER_AGENT = f"agora-pulumi/{__version__} python-requests/{requests.__version__}"
 
 
@@ -192,6 +197,26 @@ def _request_id(response: requests.Response, secrets: Sequence[str]) -> Optional
     return REDACTED if leaks_secret(found, secrets) else found
 
 
+def _read_capped(response: requests.Response) -> bool:
+    """Read the body into ``response.content`` unless it is larger than :data:`MAX_ANSWER_BYTES` (then close
+    the connection and return ``False``): by its ``Content-Length`` before reading, else (chunked, or read
+    until the connection closes) as soon as the count passes the cap. Decompressed bytes are counted."""
+    declared = response.headers.get("Content-Length", "").strip()
+    if declared.isdigit() and int(declared) > MAX_ANSWER_BYTES:
+        response.close()
+        return False
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_content(64 * 1024):
+        size += len(chunk)
+        if size > MAX_ANSWER_BYTES:
+            response.close()
+            return False
+        chunks.append(chunk)
+    response._content = b"".join(chunks)  # what ``response.content`` would have read, now bounded
+    return True
+
+
 def _is_empty_or_json(response: requests.Response) -> bool:
     """An answer Agora could have sent: no body, or a JSON document (anything else came from elsewhere)."""
     if not response.content.strip():
@@ -234,7 +259,10 @@ class AgoraClient:
             try:
                 self._hosts[origin] = host_header(origin)
             except (ValueError, UnicodeError):
-                raise ConfigurationError(f"{key}: {origin!r} has a host name that cannot be sent: fix the URL.") from None
+                raise ConfigurationError(
+                    f"{key}: {origin!r} has a host name that cannot be sent (not a valid internationalised "
+                    "name): write the host in its ASCII xn-- form, as your DNS provider shows it."
+                ) from None
         if config.auth_scheme == "basic":
             try:
                 self._basic = basic_authorization(config.customer_id, config.customer_secret)
@@ -307,6 +335,8 @@ class AgoraClient:
         secrets = [self.config.customer_secret, *_secrets_in(body)]
         retry: Retry = build_retry(self.config)
         tried: list[str] = []
+        # Whether any attempt so far may have reached Agora and been applied, its answer lost (a PATCH only).
+        maybe_applied = False
         index = 0
         while True:
             origin = self._origins[index % len(self._origins)]
@@ -318,30 +348,48 @@ class AgoraClient:
             headers = self._auth_headers(method, origin, path, data)
             if body is not None:
                 headers["Content-Type"] = "application/json"
-            attempt_secrets = [*secrets, _credential_part(headers["Authorization"])]
+            # Every attempt's signature, not only the last one's: an answer may quote any request it saw.
+            secrets.append(_credential_part(headers["Authorization"]))
+            prepared = self._session.prepare_request(
+                requests.Request(method, url, data=data if body is not None else None, headers=headers)
+            )
+            self._check_target(method, origin, path, prepared)
+            # What ``Session.request`` adds: the environment's proxies and CA bundle (None values: "no proxy").
+            environment = self._session.merge_environment_settings(
+                prepared.url, dict(self._proxies or {}), True, None, None  # type: ignore[arg-type]
+            )
             try:
-                response = self._session.request(
-                    method,
-                    url,
-                    data=data if body is not None else None,
-                    headers=headers,
+                # Streamed, so the body is read here under a cap instead of whole by requests.
+                response = self._session.send(
+                    prepared,
                     timeout=(self.config.connect_timeout, self.config.read_timeout),
-                    proxies=self._proxies,  # type: ignore[arg-type]  # None values mean "no proxy" to requests
                     allow_redirects=False,
+                    **environment,
                 )
+                complete = _read_capped(response)
             except requests.exceptions.RequestException as exc:
+                maybe_applied = maybe_applied or (method == "PATCH" and _request_may_have_arrived(exc))
                 error = _underlying(exc)
                 try:
                     # An error urllib3 does not know counts as "other" (budget 0): not retried.
                     retry = retry.increment(method, url, error=error if isinstance(error, Exception) else exc)
                 except Exception:  # noqa: BLE001 - urllib3 ends the budget with MaxRetryError or the error itself
                     raise self._transport_error(
-                        method, path, exc, tried, len(retry.history) + 1, attempt_secrets
+                        method, path, exc, tried, len(retry.history) + 1, secrets, maybe_applied
                     ) from None
                 retry.sleep()
                 index += 1
                 continue
             status = response.status_code
+            if not complete:
+                raise InvalidResponseError(
+                    method=method, path=path, status=status, attempts=len(retry.history) + 1,
+                    maybe_applied=maybe_applied,
+                    agora_message=(
+                        f"the answer from {origin} is larger than {MAX_ANSWER_BYTES // (1024 * 1024)} MiB, which no "
+                        "answer of Agora's is, so it was not read"
+                    ),
+                )
             if status in RETRY_STATUSES and retry.is_retry(method, status, "Retry-After" in response.headers):
                 try:
                     retry = retry.increment(method, url, response=response.raw)
@@ -353,8 +401,21 @@ class AgoraClient:
                     index += 1
                     continue
             if status == 200:
-                return response, origin, attempt_secrets
-            raise self._api_error(method, path, response, origin, tried, len(retry.history) + 1, attempt_secrets)
+                return response, origin, secrets
+            raise self._api_error(
+                method, path, response, origin, tried, len(retry.history) + 1, secrets, maybe_applied
+            )
+
+    def _check_target(self, method: str, origin: str, path: str, prepared: requests.PreparedRequest) -> None:
+        """Refuse to send a request anywhere but the API path it was signed for: an origin carrying a query or
+        fragment, however empty (``…/?``), would move it to ``/?/v1/…``, where any 404 would pass for "gone".
+        The configuration refuses such origins; this is the last line should one ever get through."""
+        if prepared.path_url != path:
+            key = "agora:endpoints" if self.config.endpoints else "agora:endpoint"
+            raise ConfigurationError(
+                f"{key} {shown_url(origin)!r} would send {method} to {prepared.path_url!r} instead of the API's {path}: set "
+                f"it to an origin (scheme, host and optional port) such as {DEFAULT_ENDPOINT}."
+            )
 
     def _api_error(
         self,
@@ -365,15 +426,24 @@ class AgoraClient:
         tried: Sequence[str],
         attempts: int,
         secrets: Sequence[str],
+        maybe_applied: bool,
     ) -> APIError:
         status = response.status_code
         request_id = _request_id(response, secrets)
+        if status == 404 and response.request.path_url != path:
+            # Defence in depth (see ``_check_target``): a 404 for another path says nothing about this setting.
+            return InvalidResponseError(
+                method=method, path=path, status=status, request_id=request_id, attempts=attempts,
+                agora_message=f"a 404 from {origin} for another path than the one asked for",
+                maybe_applied=maybe_applied,
+            )
         if status == 404 and not _is_empty_or_json(response):
             # Agora's 404 is empty or JSON; an HTML page is a proxy or a path typed after the host. Taking it
             # for "the setting is gone" would drop the resource from state while snapshot capturing stays on.
             return InvalidResponseError(
                 method=method, path=path, status=status, request_id=request_id, attempts=attempts,
                 agora_message=f"a 404 from {origin} that is not Agora's ({_content_type(response)})",
+                maybe_applied=maybe_applied,
             )
         cls = error_class_for(status)
         return cls(
@@ -385,10 +455,13 @@ class AgoraClient:
             attempts=attempts,
             endpoints=tuple(tried),
             note=(
-                clock_skew_note(response.headers.get("Date"), self._clock())
-                if status == 401 and self._basic is None  # only a signed Date can be "too old"
+                # only a signed Date can be "too old"; a skewed clock says more than the scheme
+                (clock_skew_note(response.headers.get("Date"), self._clock()) if self._basic is None else None)
+                or auth_scheme_note("basic" if self._basic is not None else "hmac")
+                if status == 401
                 else None
             ),
+            maybe_applied=maybe_applied,
         )
 
     def _transport_error(
@@ -399,21 +472,16 @@ class AgoraClient:
         tried: Sequence[str],
         attempts: int,
         secrets: Sequence[str],
+        maybe_applied: bool,
     ) -> TransportError:
         reason = _transport_reason(exc, self.config)
         tries = f" after {attempts} attempts" if attempts > 1 else ""
-        maybe_applied = (
-            " Agora may have applied the change before the connection failed. Running the command again is "
-            "safe (the request sets absolute values), but a delayed request can still land later: run "
-            "`pulumi refresh` to see what Agora holds."
-            if method == "PATCH" and _request_may_have_arrived(exc)
-            else ""
-        )
         key = "agora:endpoints" if len(self._origins) > 1 else "agora:endpoint"
         where = ", ".join(tried)
         return TransportError(
             redact(
-                f"Could not complete {method} {path} at {key} {where}{tries}: {reason}.{maybe_applied} Check "
+                f"Could not complete {method} {path} at {key} {where}{tries}: {reason}."
+                f"{' ' + MAYBE_APPLIED if maybe_applied else ''} Check "
                 "the endpoint and your network; raise agora:timeoutSeconds or agora:maxRetries if Agora is slow.",
                 secrets,
             )

@@ -6,15 +6,16 @@ only hands over the stack config) and any other caller read them the same way. N
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import json
 import math
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Optional, Union
+from typing import Any, Callable, Iterable, Mapping, Optional, Union
 from urllib.parse import urlsplit
 
-from .errors import ConfigurationError
+from .errors import REDACTED, ConfigurationError
 
 DEFAULT_ENDPOINT = "https://api.agora.io"
 DEFAULT_ENDPOINTS: tuple[str, ...] = (DEFAULT_ENDPOINT, "https://api.sd-rtn.com")
@@ -38,26 +39,44 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
+def shown_url(url: str) -> str:
+    """``url`` as it may be printed: any ``user:password@`` part replaced by ``[redacted]@``. Done on the text,
+    not by parsing, because the URLs printed are those that failed to parse."""
+    scheme, sep, rest = url.partition("//")
+    if not sep:
+        scheme, rest = "", url
+    end = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
+    _, at, host = rest[:end].rpartition("@")
+    return f"{scheme}{sep}{REDACTED}@{host}{rest[end:]}" if at else url
+
+
 def endpoint_problem(url: str) -> Optional[str]:
     """Why ``url`` cannot be an Agora endpoint, or ``None``. An endpoint is an origin: scheme, host, port.
 
     A path typed after the host (``http://127.0.0.1:8787/agora``) would put every request under another
-    path, where a 404 would be mistaken for "the setting is gone"; credentials in the URL would be logged.
+    path, where a 404 would be mistaken for "the setting is gone"; credentials in the URL would be logged,
+    so no message here prints them (:func:`shown_url`).
     """
+    shown = shown_url(url)
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError for a malformed port
     except ValueError:
-        return f"{url!r} is not a URL"
+        return f"{shown!r} is not a URL"
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        return f"must be an http(s) URL such as {DEFAULT_ENDPOINT}; got {url!r}"
+        return f"must be an http(s) URL such as {DEFAULT_ENDPOINT}; got {shown!r}"
     if parts.username is not None or parts.password is not None:
         return "must not carry credentials in the URL: set agora:customerId and agora:customerSecret instead"
-    if parts.path not in ("", "/") or parts.query or parts.fragment:
+    # ``?`` and ``#`` are refused even when what follows is empty (``http://host:8787/?``): ``urlsplit`` then
+    # reports no query, but the text appended to the origin would put every request under ``/?/v1/…``.
+    if parts.path not in ("", "/") or "?" in url or "#" in url:
         return (
             f"must be an origin (scheme, host and optional port) such as {DEFAULT_ENDPOINT}; "
             f"{url!r} has a path, query or fragment: remove everything after the host and port"
         )
+    if parts.hostname.endswith("."):
+        # urllib3 sends ``Host: api.example`` for ``api.example.``; a signature over the dotted name is refused.
+        return f"{url!r} has a host name that ends with a dot: remove the dot ({parts.hostname.rstrip('.')})"
     if parts.scheme == "http" and not is_loopback_host(parts.hostname):
         return (
             f"{url!r} is plain http to another machine, which would send the credentials unencrypted: use https "
@@ -112,8 +131,8 @@ class ClientConfig:
             )
         if not self.customer_secret:
             raise ConfigurationError(
-                "No Agora customer secret: set it with `pulumi config set --secret agora:customerSecret <secret>` "
-                "(or the AGORA_CUSTOMER_SECRET environment variable)."
+                "No Agora customer secret: set it with `pulumi config set --secret agora:customerSecret` (it prompts "
+                "for the value) or the AGORA_CUSTOMER_SECRET environment variable."
             )
         for key, value, command in (
             ("agora:customerId", self.customer_id, "pulumi config set agora:customerId <id>"),
@@ -201,19 +220,26 @@ def _number(kind: Callable[[str], Union[int, float]]) -> Callable[[str, Any], Un
 
 
 def _endpoint_list(key: str, raw: Any) -> tuple[str, ...]:
-    """``agora:endpoints``: a YAML list (the CLI hands it over as JSON text) or comma-separated text."""
-    text = str(raw).strip()
+    """``agora:endpoints``: a list (typed YAML reaches the provider as one), JSON text of one (how the CLI
+    hands it over) or comma-separated text."""
+    example = f"e.g. [{DEFAULT_ENDPOINTS[0]}, {DEFAULT_ENDPOINTS[1]}]"
     items: Any
-    if text.startswith("["):
-        try:
-            items = json.loads(text)
-        except ValueError:
-            items = None
-        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-            raise ConfigurationError(f"{key} must be a list of URLs, e.g. [{DEFAULT_ENDPOINTS[0]}, {DEFAULT_ENDPOINTS[1]}].")
+    if isinstance(raw, (list, tuple)):
+        items = raw
     else:
-        items = text.split(",")
-    urls = tuple(str(i).strip() for i in items if str(i).strip())
+        text = str(raw).strip()
+        if text.startswith("["):
+            try:
+                items = json.loads(text)
+            except ValueError:
+                items = None
+            if not isinstance(items, list):
+                raise ConfigurationError(f"{key} must be a list of URLs, {example}.")
+        else:
+            items = text.split(",")
+    if not all(isinstance(i, str) for i in items):
+        raise ConfigurationError(f"{key} must be a list of URLs (text), {example}.")
+    urls = tuple(i.strip() for i in items if i.strip())
     if not urls:
         raise ConfigurationError(f"{key} must list at least one URL, e.g. {','.join(DEFAULT_ENDPOINTS)}.")
     return urls
@@ -237,3 +263,18 @@ SETTINGS: tuple[tuple[str, str, str, Optional[_Parser]], ...] = (
     ("agora:maxRetryAfterSeconds", "AGORA_MAX_RETRY_AFTER_SECONDS", "max_retry_after", _number(float)),
 )
 """(config key, environment variable, :class:`ClientConfig` field, parser for non-string fields)."""
+
+
+def near_misses(keys: Iterable[str]) -> list[str]:
+    """For each ``agora:`` key that is not a setting but looks like one (``agora:customerID``), the hint
+    naming the right key: a misspelt key is otherwise just missing."""
+    known = [key for key, *_ in SETTINGS]
+    hints = []
+    for key in keys:
+        if not key.startswith("agora:") or key in known:
+            continue
+        same_letters = [k for k in known if k.lower() == key.lower()]
+        match = same_letters or difflib.get_close_matches(key, known, n=1, cutoff=0.8)
+        if match:
+            hints.append(f"agora:{key.partition(':')[2]} is not a setting of this provider: did you mean {match[0]}?")
+    return hints

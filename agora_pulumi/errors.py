@@ -59,6 +59,15 @@ def leaks_secret(text: str, secrets: Sequence[Optional[str]]) -> bool:
     return any(text[i : i + PIECE] in pieces for i in range(len(text) - PIECE + 1))
 
 
+MAYBE_APPLIED = (
+    "Agora may have applied the change: an attempt's answer was lost after the request was sent. Running the "
+    "command again is safe (the request sets absolute values), but a delayed request can still land later: run "
+    "`pulumi refresh` to see what Agora holds."
+)
+"""Said by every error of a write whose outcome is unknown for any of its attempts (a timeout or a lost
+connection after sending), whatever the last attempt's answer was."""
+
+
 class AgoraError(Exception):
     """Base of every error this package raises about Agora or its configuration."""
 
@@ -78,6 +87,8 @@ class APIError(AgoraError):
     """
 
     hint = "Check the request against Agora's FLS snapshot API doc."
+    hint_if_maybe_applied: Optional[str] = None
+    """The advice when an attempt may have applied the change, if ``hint`` would then be wrong."""
 
     def __init__(
         self,
@@ -90,6 +101,7 @@ class APIError(AgoraError):
         attempts: int = 1,
         endpoints: Sequence[str] = (),
         note: Optional[str] = None,
+        maybe_applied: bool = False,
     ) -> None:
         self.method = method
         self.path = path
@@ -99,6 +111,7 @@ class APIError(AgoraError):
         self.attempts = attempts
         self.endpoints = tuple(endpoints)
         self.note = note
+        self.maybe_applied = maybe_applied
         super().__init__(self._render())
 
     def _render(self) -> str:
@@ -114,7 +127,9 @@ class APIError(AgoraError):
         parts.append(".")
         if self.note:
             parts.append(f" {self.note}")
-        parts.append(f" {self.hint}")
+        if self.maybe_applied:
+            parts.append(f" {MAYBE_APPLIED}")
+        parts.append(f" {(self.maybe_applied and self.hint_if_maybe_applied) or self.hint}")
         return "".join(parts)
 
 
@@ -127,9 +142,21 @@ class BadRequestError(APIError):
 
 class AuthenticationError(APIError):
     hint = (
-        "The customer ID and secret do not match: set them with `pulumi config set agora:customerId <id>` "
-        "and `pulumi config set --secret agora:customerSecret <secret>` (or AGORA_CUSTOMER_ID / "
-        "AGORA_CUSTOMER_SECRET)."
+        "Agora refused the credentials. Set them with `pulumi config set agora:customerId <id>` and "
+        "`pulumi config set --secret agora:customerSecret` (it prompts for the value), or AGORA_CUSTOMER_ID / "
+        "AGORA_CUSTOMER_SECRET. Already corrected? `pulumi refresh` and `pulumi destroy` use the provider "
+        "configuration recorded in the state by the last `pulumi up`, not the stack's current one: run "
+        "`pulumi up` first, or `pulumi refresh --run-program` / `pulumi destroy --run-program`."
+    )
+
+
+def auth_scheme_note(scheme: str) -> str:
+    """A 401 from an API that takes only the other scheme looks like wrong credentials: name the scheme."""
+    other = "basic" if scheme == "hmac" else "hmac"
+    signed = "signed with HMAC-SHA256" if scheme == "hmac" else "sent with Basic auth"
+    return (
+        f"The request was {signed} (agora:authScheme {scheme}); if this API takes {other} only, "
+        f"`pulumi config set agora:authScheme {other}`."
     )
 
 
@@ -154,6 +181,10 @@ class ServerError(APIError):
     hint = (
         "Agora kept failing; nothing was changed by the failed call as far as Pulumi knows. Run the command "
         "again later (raise agora:maxRetries or agora:timeoutSeconds to wait longer)."
+    )
+    hint_if_maybe_applied = (
+        "Agora kept failing: run the command again later (raise agora:maxRetries or agora:timeoutSeconds to "
+        "wait longer)."
     )
 
 

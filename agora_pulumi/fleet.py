@@ -245,13 +245,12 @@ def _check_keys(obj: Mapping[str, Any], allowed: Sequence[str], path: str, probl
             problems.add(key_path(path, str(key)), rules.unknown_key(str(key), allowed))
 
 
-def _segment(value: Any, path: str, what: str, problems: _Problems) -> Optional[str]:
-    """A non-empty string usable as one segment of Agora's URL path (App ID, entry point name)."""
-    problem = rules.segment_problem(value, what)
+def _segment(value: Any, path: str, key: str, problems: _Problems) -> Optional[str]:
+    """A name usable as the ``key`` segment of Agora's URL path (``appId``, ``entryPoint``), in NFC."""
+    name, problem = rules.segment(value, key)
     if problem:
         problems.add(path, problem)
-        return None
-    return str(value)
+    return name
 
 
 def _push_region(value: Any, path: str, problems: _Problems) -> Optional[str]:
@@ -471,7 +470,7 @@ def _defaults(value: Any, profiles: Mapping[str, Optional[StorageProfile]], prob
         return out
     _check_keys(value, _DEFAULTS_KEYS, "defaults", problems)
     if "appId" in value:
-        out.app_id = _segment(value["appId"], "defaults.appId", "Agora App ID", problems)
+        out.app_id = _segment(value["appId"], "defaults.appId", "appId", problems)
         out.app_id_invalid = out.app_id is None
     if "regions" in value:
         out.regions = _regions(value["regions"], "defaults.regions", problems)
@@ -498,14 +497,14 @@ def _entry(
 
     name_path = key_path(path, "name")
     if "name" in value:
-        name = _segment(value["name"], name_path, "entry point name", problems)
+        name = _segment(value["name"], name_path, "entryPoint", problems)
     else:
         name = None
         problems.add(name_path, "is required (the entry point name)")
 
     app_id_path = key_path(path, "appId")
     if "appId" in value:
-        app_id = _segment(value["appId"], app_id_path, "Agora App ID", problems)
+        app_id = _segment(value["appId"], app_id_path, "appId", problems)
     else:
         app_id = defaults.app_id
         if app_id is None and not defaults.app_id_invalid:

@@ -3,19 +3,37 @@
 One value type instead of spread tuples, so the id's format (``appId/entryPoint/region``) and its parse live
 in one place, and the model, the client (URL path), the provider (resource id) and the fleet (resource
 names) cannot drift apart. No Pulumi, no HTTP.
+
+Names are held in Unicode NFC (:func:`canonical_name`): ``café`` typed as one code point or as ``e`` plus a
+combining accent looks the same everywhere a person reads it, so it must be one setting, one set member key,
+one fleet resource name and one owner for the policy pack, not two.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any, Mapping, NamedTuple, Optional
 
 
-class SettingIdentity(NamedTuple):
-    """``(app_id, entry_point, region)``; the region is a push region, lower-case."""
+def canonical_name(name: str) -> str:
+    """The one form of an App ID or entry point name that identities compare: Unicode NFC."""
+    return unicodedata.normalize("NFC", name)
 
+
+class _Parts(NamedTuple):
     app_id: str
     entry_point: str
     region: str
+
+
+class SettingIdentity(_Parts):
+    """``(app_id, entry_point, region)``; the region is a push region, lower-case. The App ID and entry
+    point are put in NFC on construction, so every identity built anywhere compares the same way."""
+
+    __slots__ = ()
+
+    def __new__(cls, app_id: str, entry_point: str, region: str) -> SettingIdentity:
+        return super().__new__(cls, canonical_name(app_id), canonical_name(entry_point), region)
 
     @property
     def id(self) -> str:

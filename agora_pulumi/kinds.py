@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Mapping, Optional
 
 from .identity import SettingIdentity
-from .names import SNAPSHOT_SETTING, type_token
+from .names import SNAPSHOT_SETTING, native_type_token, type_token
 from .regions import CURRENT_CATALOG, SEED_CATALOG, StorageCatalog
 
 
@@ -30,6 +30,11 @@ class SettingKind:
     @property
     def type_token(self) -> str:
         return type_token(self.resource)
+
+    @property
+    def native_type_token(self) -> str:
+        """The native provider's type of the same setting (``agora:fls:SnapshotSetting``)."""
+        return native_type_token(self.resource)
 
     @property
     def takes_storage(self) -> bool:
@@ -51,6 +56,10 @@ KINDS: Mapping[str, SettingKind] = {kind.name: kind for kind in (LEGACY, STANDAR
 """By name (``legacy``, ``standard``, ``custom``), as the fleet config's ``api`` field spells them."""
 
 BY_TYPE_TOKEN: Mapping[str, SettingKind] = {kind.type_token: kind for kind in KINDS.values()}
+"""The dynamic resources' types (``pulumi-python:dynamic/agora:SnapshotSetting``…)."""
+
+BY_NATIVE_TYPE_TOKEN: Mapping[str, SettingKind] = {kind.native_type_token: kind for kind in KINDS.values()}
+"""The native resources' types (``agora:fls:SnapshotSetting``…): the same settings, served to every language."""
 
 
 def setting_key(kind: SettingKind, identity: SettingIdentity) -> str:

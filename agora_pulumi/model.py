@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Optional
 
 from . import rules
-from .identity import SettingIdentity
+from .identity import SettingIdentity, canonical_name
 from .kinds import LEGACY, SettingKind
 from .names import SECRET_STORAGE_FIELDS, STORAGE_FIELDS
 from .regions import DEFAULT_INTERVAL, StorageCatalog
@@ -35,6 +35,7 @@ __all__ = [
     "StorageConfig",
     "as_int",
     "check_props",
+    "diff_paths",
     "diff_props",
     "has_unmanaged_storage",
     "setting_from_props",
@@ -264,11 +265,11 @@ def check_props(
         elif value is None:
             failures.append(Failure(key, f"is required: set {_PYTHON_NAMES[key]} to the {rules.SEGMENT_WHAT[key]}"))
         else:
-            problem = rules.segment_problem(value, rules.SEGMENT_WHAT[key])
-            if problem:
-                failures.append(Failure(key, problem))
+            name, problem = rules.segment(value, key)
+            if name is None:
+                failures.append(Failure(key, str(problem)))
             else:
-                out[key] = value
+                out[key] = name
 
     region = news.get("region")
     if is_unknown(region):
@@ -314,7 +315,7 @@ def check_props(
     if storage is None:
         out["storageConfig"] = None
         same_setting = olds is not None and all(
-            str(olds.get(k, "")).lower() == str(out.get(k, "")).lower() for k in IDENTITY_PROPS
+            canonical_name(str(olds.get(k, ""))).lower() == str(out.get(k, "")).lower() for k in IDENTITY_PROPS
         )
         if same_setting and olds is not None and olds.get("storageConfig") is not None:
             failures.append(
@@ -390,6 +391,31 @@ def diff_props(
     ]
     replaces = [key for key in changed if key in IDENTITY_PROPS]
     return changed, replaces
+
+
+def diff_paths(
+    olds: Mapping[str, Any],
+    news: Mapping[str, Any],
+    is_unknown: IsUnknown = never_unknown,
+    kind: SettingKind = LEGACY,
+) -> list[str]:
+    """The changed fields as property paths (``snapshotInterval``, ``storageConfig.accessKey``), normalised as
+    :func:`diff_props` does: what a preview should name. ``storageConfig`` whole when it appears or goes.
+    A path never carries a value, so naming a key field that changes reveals nothing."""
+    old_norm, _ = check_props(olds, None, is_unknown, kind)
+    new_norm, _ = check_props(news, None, is_unknown, kind)
+    paths: list[str] = []
+    for key in props_of(kind):
+        old, new = old_norm.get(key), new_norm.get(key)
+        if key == "storageConfig" and isinstance(old, Mapping) and isinstance(new, Mapping):
+            paths.extend(
+                f"storageConfig.{field}"
+                for field in STORAGE_PROPS
+                if _contains_unknown(new.get(field), is_unknown) or old.get(field) != new.get(field)
+            )
+        elif _contains_unknown(new, is_unknown) or old != new:
+            paths.append(key)
+    return paths
 
 
 # --- read -------------------------------------------------------------------------------------------------

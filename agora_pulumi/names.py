@@ -8,7 +8,7 @@ imports nothing.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, Optional
 
 MODULE: Final = "agora"
 """The ``module`` of every dynamic resource of this package (``pulumi.dynamic.Resource(module=...)``)."""
@@ -36,3 +36,30 @@ SECRET_STORAGE_FIELDS: Final[tuple[str, ...]] = ("accessKey", "secretKey")
 
 STORAGE_FIELDS: Final[tuple[str, ...]] = ("vendor", "region", "bucket", *SECRET_STORAGE_FIELDS)
 """Every ``storageConfig`` field, in the API doc's order."""
+
+
+NATIVE_PACKAGE: Final = "agora"
+"""The native provider's Pulumi package (``agora-pulumi provider new``): every language, several accounts."""
+
+NATIVE_MODULE: Final = "fls"
+"""Its module: ``agora.fls.SnapshotSetting`` in TypeScript, ``pulumi_agora.fls.SnapshotSetting`` in Python."""
+
+
+def native_type_token(resource: str) -> str:
+    """The engine type of a native resource or function of this package: ``agora:fls:SnapshotSetting``."""
+    return f"{NATIVE_PACKAGE}:{NATIVE_MODULE}:{resource}"
+
+_PROJECT_NAME_CHARS: Final = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.")
+MAX_PROJECT_NAME: Final = 100
+
+
+def project_name_problem(name: str) -> Optional[str]:
+    """Why ``name`` is not a Pulumi project name (the CLI's rule: 1-100 ASCII letters, digits, ``-``, ``_``,
+    ``.``), or ``None``. It is the config namespace (``<name>:entryPoints``) that ``adopt`` writes into YAML
+    keys and Python source, so nothing else may reach them."""
+    if not name or len(name) > MAX_PROJECT_NAME or not set(name) <= _PROJECT_NAME_CHARS:
+        return (
+            f"is not a Pulumi project name: use 1-{MAX_PROJECT_NAME} ASCII letters, digits, hyphens, underscores "
+            "and periods (the `name` in Pulumi.yaml)"
+        )
+    return None

@@ -68,8 +68,9 @@ def read_fleet(config: Optional[pulumi.Config] = None) -> Fleet:
 def storage_args(profile: StorageProfile) -> StorageConfigArgs:
     """The resource's storage input, with both keys wrapped in ``Output.secret``.
 
-    The config may hold the keys in plain text (the dev stack does, they are the emulator's); wrapping them
-    here makes them secrets in state and masked in previews whatever the config says. ``SnapshotSetting``
+    Wrapping them here makes the resources' copies secrets in state and masked in previews; the stack config's
+    own copy is only encrypted when set with ``--secret`` (the resource refuses plain text, except against
+    the emulator: :mod:`agora_pulumi.config_secrets`). ``SnapshotSetting``
     wraps them too; doing it here as well keeps this program safe should it ever build the storage input
     some other way.
     """

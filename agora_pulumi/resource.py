@@ -15,16 +15,22 @@ because only the program side can do them:
 
 from __future__ import annotations
 
+import os
 from typing import Any, ClassVar, Mapping, Optional, Sequence, Union
 
 import pulumi
 import pulumi.dynamic
+import pulumi.runtime
+from pulumi.runtime import config as runtime_config
+from pulumi.runtime import settings as runtime_settings
 
 from . import rules
+from .config_secrets import only_loopback_endpoints, plaintext_credentials, plaintext_message
 from .identity import SettingIdentity
-from .kinds import CUSTOM, KINDS, LEGACY, STANDARD, setting_key
+from .kinds import CUSTOM, LEGACY, STANDARD, setting_key
 from .names import MODULE, SECRET_STORAGE_FIELDS, SNAPSHOT_SETTING, SNAPSHOT_SETTING_SET, TYPE_TOKEN
 from .provider import CustomSnapshotSettingProvider, SnapshotSettingProvider, StandardSnapshotSettingProvider
+from .set_model import member_key
 from .set_provider import SnapshotSettingSetProvider
 
 __all__ = [
@@ -59,6 +65,63 @@ _STORAGE_KEYS: Mapping[str, str] = {
     "secret_key": "secretKey",
     "secretKey": "secretKey",
 }
+
+
+class _Program:
+    """What this program has registered so far, checked before each registration. Two jobs only the program
+    can do: refuse credentials that the stack config holds in plain text before the provider (whose inputs
+    are the stack config) is recorded in state, and refuse two owners of one setting (the engine would let
+    both write it, Agora keeps the last writer, and deleting one disables the other's setting).
+
+    Kept per deployment: a new monitor (a new run, or a test's ``set_mocks``) starts afresh."""
+
+    def __init__(self, monitor: Any) -> None:
+        self.monitor = monitor
+        self.owners: dict[str, str] = {}
+
+
+_PROGRAM: Optional[_Program] = None
+
+
+def _program() -> _Program:
+    """This run's registry; the first call of a run also checks the stack config's secrets."""
+    global _PROGRAM
+    monitor = runtime_settings.get_monitor()
+    if _PROGRAM is None or _PROGRAM.monitor is not monitor:
+        _PROGRAM = _Program(monitor)
+        _refuse_plaintext_credentials()
+    return _PROGRAM
+
+
+def _refuse_plaintext_credentials() -> None:
+    config = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    commands = plaintext_credentials(config, pulumi.runtime.is_config_secret)
+    if not commands:
+        return
+    if only_loopback_endpoints(config, os.environ):
+        pulumi.log.warn(plaintext_message(commands, refused=False))
+        return
+    raise pulumi.RunError(plaintext_message(commands, refused=True))
+
+
+def _claim(key: str, owner: str) -> None:
+    """``owner`` manages the setting ``key``; a second owner in this program is an error naming both."""
+    owners = _program().owners
+    first = owners.setdefault(key, owner)
+    if first != owner:
+        raise pulumi.RunError(
+            f"{owner} and {first} both manage the snapshot setting {key}: they would overwrite each other at "
+            "Agora, and removing one later disables the setting the other still manages. Keep one of them; to "
+            "rename a resource, declare its old name with opts=pulumi.ResourceOptions(aliases=[...])."
+        )
+
+
+def _known_key(kind: Any, app_id: Any, entry_point: Any, region: Any) -> Optional[str]:
+    """The setting key when the identity is plain strings (an identity known only later is the policy
+    pack's to judge)."""
+    if not all(isinstance(v, str) for v in (app_id, entry_point, region)):
+        return None
+    return setting_key(kind, SettingIdentity(app_id, entry_point, rules.push_region(region)[0] or region))
 
 
 class StorageConfigArgs:
@@ -230,6 +293,11 @@ class _SettingResource(pulumi.dynamic.Resource):
             props["storage_config"] = _storage_input(getattr(args, "storage_config", None))
             secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["storageConfig"])
             opts = pulumi.ResourceOptions.merge(opts, secret_opts)
+        key = _known_key(self._PROVIDER.KIND, args.app_id, args.entry_point, args.region)
+        if key is None:
+            _program()
+        else:
+            _claim(key, resource_name)
         super().__init__(self._PROVIDER(), resource_name, props, opts)
 
     def translate_output_property(self, prop: str) -> str:
@@ -274,7 +342,7 @@ class SnapshotSetting(_StorageSettingResource, module=MODULE, name=SNAPSHOT_SETT
     The resource id is ``"{appId}/{entryPoint}/{region}"``. Changing any of the three replaces the resource
     (a new setting is enabled, then the old one disabled); everything else updates in place. Deleting the
     resource disables snapshot capturing (Agora has no delete), and a rename must carry
-    ``opts=ResourceOptions(aliases=[...])`` to keep the setting owned by one resource — see the README.
+    ``opts=ResourceOptions(aliases=[...])`` to keep the setting owned by one resource — see docs/resources.md.
     """
 
 
@@ -337,8 +405,16 @@ class SettingSetMember:
                     f"SettingSetMember: {name} must be a plain string (it keys the member in the set), got "
                     f"{type(value).__name__}; a value only known later needs a single resource instead"
                 )
-        self.app_id = app_id
-        self.entry_point = entry_point
+        # The names key the member, so they are judged here, by check()'s rule, and put in the form check()
+        # gives them (NFC): a key that looks like another setting's, or two keys for one setting, cannot arise.
+        names: dict[str, str] = {}
+        for name, key, value in (("app_id", "appId", app_id), ("entry_point", "entryPoint", entry_point)):
+            checked, problem = rules.segment(value, key)
+            if checked is None:
+                raise ValueError(f"SettingSetMember: {name} {problem}")
+            names[key] = checked
+        self.app_id = names["appId"]
+        self.entry_point = names["entryPoint"]
         # Normalised as check() will ("CN " is cn), so the key matches the setting the provider sees.
         self.region = rules.push_region(region)[0] or region
         self.enabled = enabled
@@ -351,9 +427,7 @@ class SettingSetMember:
     def key(self) -> str:
         """The member's key in the set (and in the fleet's outputs): its setting id, prefixed by the API for
         the current ones."""
-        kind = KINDS.get(self.api)
-        identity = SettingIdentity(self.app_id, self.entry_point, self.region)
-        return setting_key(kind, identity) if kind is not None else f"{self.api}:{identity.id}"
+        return member_key(self.api, self.app_id, self.entry_point, self.region)
 
     def to_props(self) -> dict[str, Any]:
         props: dict[str, Any] = {
@@ -401,6 +475,9 @@ class SnapshotSettingSet(pulumi.dynamic.Resource, module=MODULE, name=SNAPSHOT_S
                     "list each setting once"
                 )
             keyed[member.key] = member.to_props()
+        _program()
+        for key in keyed:
+            _claim(key, f'{resource_name}.settings["{key}"]')
         super().__init__(SnapshotSettingSetProvider(), resource_name, {"settings": keyed}, opts)
         self.member_keys: list[str] = list(keyed)
         """The members' keys in the order given (the state's object has no order)."""

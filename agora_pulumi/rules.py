@@ -21,7 +21,9 @@ import re
 import unicodedata
 from typing import Any, Callable, Mapping, Optional, Sequence
 
+from .identity import canonical_name
 from .regions import (
+    CURRENT_CATALOG,
     DEFAULT_INTERVAL,
     MAX_INTERVAL,
     MIN_INTERVAL,
@@ -72,6 +74,8 @@ def got(value: Any) -> str:
     if isinstance(value, float) and not math.isfinite(value):
         return "got NaN" if math.isnan(value) else "got infinity"
     if isinstance(value, (int, float)):
+        if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
+            value = int(value)  # numbers reach a provider as floats: 17, as the user wrote it, not 17.0
         return f"got {json.dumps(value)}" if abs(value) < 1e16 else f"got {type_name(value)} of that size"
     if isinstance(value, str):
         shown = value if len(value) <= 60 else value[:57] + "..."
@@ -145,29 +149,42 @@ def _segment_char_ok(char: str) -> bool:
     return char not in _FORBIDDEN_IN_SEGMENT and not category.startswith(("C", "Z")) and not char.isspace()
 
 
-def segment_problem(value: Any, what: str) -> Optional[str]:
-    """Why ``value`` cannot be one segment of Agora's URL path (an App ID, an entry point name), or ``None``.
+def segment(value: Any, key: str) -> tuple[Optional[str], Optional[str]]:
+    """``(name, None)`` in its canonical form (NFC, see :func:`identity.canonical_name`), or ``(None, reason)``
+    when ``value`` cannot be the ``key`` (``appId`` or ``entryPoint``) segment of Agora's URL path.
 
-    An over-long value is described by its length only, never echoed. Otherwise the value is shown as JSON,
-    which escapes non-ASCII (``"live\\u200b"``), so an invisible character becomes visible.
+    Judged in NFC, the form every identity compares. An over-long value is described by its length only,
+    never echoed. Otherwise the value is shown as JSON, which escapes non-ASCII (``"live\\u200b"``), so an
+    invisible character becomes visible.
+
+    An App ID may not hold ``:``: a set member's key and a fleet resource's name are ``api:appId/...`` for
+    the current APIs and the bare ``appId/...`` for the seed one, so a seed App ID ``standard:app7`` would
+    take the key of the standard setting of ``app7``. Agora's App IDs are 32 hex characters; none has one.
     """
+    what = SEGMENT_WHAT[key]
     if not isinstance(value, str) or not value.strip():
-        return f"must be a non-empty string (the {what}), {got(value)}"
+        return None, f"must be a non-empty string (the {what}), {got(value)}"
     if len(value) > MAX_SEGMENT_LENGTH:
-        return f"must be at most {MAX_SEGMENT_LENGTH} characters (the {what}), {got_opaque(value)}"
-    if value in (".", ".."):
+        return None, f"must be at most {MAX_SEGMENT_LENGTH} characters (the {what}), {got_opaque(value)}"
+    name = canonical_name(value)
+    if name in (".", ".."):
         # Dot-segments: requests removes them from the URL (RFC 3986), so the path sent would not be the path
         # signed, nor this setting's.
-        return (
+        return None, (
             f"{json.dumps(value)} cannot be part of Agora's URL path: '.' and '..' are removed from a URL by "
             f"HTTP clients, so the request would reach another path; choose another {what}"
         )
-    if not all(_segment_char_ok(c) for c in value):
-        return (
+    if not all(_segment_char_ok(c) for c in name):
+        return None, (
             f"{json.dumps(value)} cannot be part of Agora's URL path: remove whitespace, control characters, "
             "invisible characters (zero-width, bidi marks, BOM) and / \\ ? # %"
         )
-    return None
+    if key == "appId" and ":" in name:
+        return None, (
+            f"{json.dumps(value)} cannot be an Agora App ID: it holds ':' (Agora's App IDs are 32 hex "
+            "characters; use the App ID shown in Agora Console)"
+        )
+    return name, None
 
 
 # --- push region, interval, booleans ----------------------------------------------------------------------
@@ -219,6 +236,14 @@ def vendor(value: Any, catalog: StorageCatalog = SEED_CATALOG) -> tuple[Optional
     for member in catalog.vendor_names:  # the catalog's own enum member (``Vendor.AZURE``), not a bare int
         if member == code:
             return member, None
+    if catalog is SEED_CATALOG and code is not None and code in CURRENT_CATALOG.vendor_names:
+        # The fleet says `api: custom` here; a program's SnapshotSetting gets the same advice.
+        name = CURRENT_CATALOG.vendor_names[code]
+        return None, (
+            f"vendor {code} ({name}) exists only in the current Media Broadcast API: use CustomSnapshotSetting "
+            f"(api: custom in the fleet config or a set member); SnapshotSetting (api: legacy) takes "
+            f"{catalog.describe_vendors()}"
+        )
     return None, f"must be one of {catalog.describe_vendors()}; {got_opaque(value)}"
 
 

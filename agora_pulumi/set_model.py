@@ -20,7 +20,7 @@ from typing import Any, Optional
 from . import rules
 from .identity import SettingIdentity
 from .kinds import KINDS, LEGACY, SettingKind, setting_key
-from .model import Failure, IsUnknown, check_props, diff_props, never_unknown
+from .model import Failure, IsUnknown, check_props, diff_paths, diff_props, never_unknown
 
 SETTINGS = "settings"
 """The set's one property: ``{member key: member}``."""
@@ -114,3 +114,74 @@ def member_changes(
             changed.append(key)
     removed = [key for key in old_members if key not in new_members]
     return changed, removed
+
+
+def member_key(api: str, app_id: str, entry_point: str, region: str) -> str:
+    """A member's key in the set: its setting id, prefixed by the API for the current ones. The region is
+    normalised as check normalises it (``"CN "`` is ``cn``), so the key matches the setting checked."""
+    identity = SettingIdentity(app_id, entry_point, rules.push_region(region)[0] or region)
+    kind = KINDS.get(api)
+    return setting_key(kind, identity) if kind is not None else f"{api}:{identity.id}"
+
+
+def key_members(
+    listed: Any, is_unknown: IsUnknown = never_unknown
+) -> tuple[Any, list[Failure]]:
+    """A list of members (what a program in any language writes) as the set's object keyed by member key.
+
+    A member whose API or identity is not known yet (a preview value) makes the whole object unknown: its
+    key, and so which setting it is, cannot be decided. Returns the object (or the unknown) and failures
+    for what cannot be keyed: a non-object, a non-string identity, a setting listed twice.
+    """
+    if is_unknown(listed) or isinstance(listed, Mapping):
+        return listed, []
+    if not isinstance(listed, (list, tuple)):
+        return listed, []  # check_set names the property and the expected shape
+    keyed: dict[str, Any] = {}
+    failures: list[Failure] = []
+    for index, member in enumerate(listed):
+        where = f"{SETTINGS}[{index}]"
+        if is_unknown(member):
+            return member, []
+        if not isinstance(member, Mapping):
+            failures.append(Failure(where, f"must be an object (one snapshot setting), {rules.got(member)}"))
+            continue
+        parts = [member.get(API, LEGACY.name), member.get("appId"), member.get("entryPoint"), member.get("region")]
+        if any(is_unknown(p) for p in parts):
+            return parts[next(i for i, p in enumerate(parts) if is_unknown(p))], []
+        if not all(isinstance(p, str) and p for p in parts):
+            failures.append(Failure(where, "needs appId, entryPoint and region as strings: they name the setting"))
+            continue
+        key = member_key(*parts)
+        if key in keyed:
+            failures.append(Failure(where, f"is the setting {key} again: list each setting once"))
+            continue
+        keyed[key] = dict(member)
+    return keyed, failures
+
+
+def member_path(key: str, field: str = "") -> str:
+    """A member's property path as the engine spells it: ``settings["<key>"].snapshotInterval``."""
+    return f'{SETTINGS}["{key}"]' + (f".{field}" if field else "")
+
+
+def member_diff(
+    olds: Mapping[str, Any], news: Mapping[str, Any], is_unknown: IsUnknown = never_unknown
+) -> dict[str, str]:
+    """Only what changes, per member: ``{path: "add" | "update" | "delete"}`` with paths like
+    ``settings["<key>"].snapshotInterval``, ``settings["<key>"]`` for a member added or removed. The native
+    provider's detailed diff; the dynamic provider names them in its summary (its protocol carries none)."""
+    old_members, new_members = members(olds), members(news)
+    diff: dict[str, str] = {}
+    for key, member in sorted(new_members.items()):
+        old = old_members.get(key)
+        if old is None:
+            diff[member_path(key)] = "add"
+            continue
+        kind = member_kind(member) or LEGACY
+        for field in diff_paths(member_fields(old), member_fields(member), is_unknown, kind):
+            diff[member_path(key, field)] = "update"
+    for key in sorted(old_members):
+        if key not in new_members:
+            diff[member_path(key)] = "delete"
+    return diff

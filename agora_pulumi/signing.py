@@ -23,6 +23,8 @@ from email.utils import formatdate
 from typing import Final
 from urllib.parse import urlsplit
 
+import idna
+
 CUSTOMER_ID_KEY: Final = "agora:customerId"
 """The configuration key named when the customer ID cannot be sent."""
 
@@ -48,15 +50,21 @@ def body_digest(body: bytes) -> str:
 def host_header(url: str) -> str:
     """The ``Host`` header the HTTP stack sends for ``url``, which is what the gateway checks the signature by.
 
-    Lower-cased host (IDNA for non-ASCII names), IPv6 literals in brackets, and ``:port`` only when the port is
-    not the scheme's default, as ``http.client`` writes it.
+    Lower-cased host, IPv6 literals in brackets, and ``:port`` only when the port is not the scheme's default,
+    as ``http.client`` writes it. A non-ASCII name is encoded label by label as urllib3 encodes it before
+    sending (IDNA 2008: ``straße`` is ``xn--strae-oqa``, where Python's own ``idna`` codec, IDNA 2003, writes
+    ``strasse``); a name it cannot encode raises :class:`UnicodeError`, as sending it would.
     """
     parts = urlsplit(url)
     host = parts.hostname
     if not host:
         raise ValueError(f"URL has no host: {url!r}")
     if not host.isascii():
-        host = host.encode("idna").decode("ascii")
+        host = ".".join(
+            idna.encode(label.lower(), strict=True, std3_rules=True).decode("ascii") if not label.isascii()
+            else label.lower()
+            for label in host.split(".")
+        )
     if ":" in host:
         host = f"[{host}]"
     port = parts.port

@@ -13,6 +13,7 @@ Benchmarks are not tests: nothing fails on a slow figure.
 from __future__ import annotations
 
 import argparse
+import collections
 import json
 import os
 import shutil
@@ -61,7 +62,7 @@ def _write_stack(root: Path, config: dict[str, Any]) -> None:
     (root / "Pulumi.bench.yaml").write_text(json.dumps({"config": config}, indent=1))  # JSON is YAML
 
 
-def _pulumi(root: Path, env: dict[str, str], *args: str) -> float:
+def pulumi_command(root: Path, env: dict[str, str], *args: str) -> float:
     start = time.perf_counter()
     result = subprocess.run(
         ["pulumi", *args, "--stack", "bench", "--non-interactive"],
@@ -73,14 +74,16 @@ def _pulumi(root: Path, env: dict[str, str], *args: str) -> float:
     return elapsed
 
 
-def _phase(emu: EmulatorHandle, root: Path, env: dict[str, str], *args: str) -> dict[str, Any]:
+def phase(emu: EmulatorHandle, root: Path, env: dict[str, str], *args: str) -> dict[str, Any]:
     emu.clear_requests()
-    seconds = _pulumi(root, env, *args)
+    seconds = pulumi_command(root, env, *args)
     requests = emu.api_requests()
+    per_second = collections.Counter(r.get("date") for r in requests)  # the requests' Date: 1 s resolution
     return {
         "seconds": round(seconds, 2),
         "requests": len(requests),
         "patches": sum(1 for r in requests if r["method"] == "PATCH"),
+        "max_per_second": max(per_second.values(), default=0),
     }
 
 
@@ -98,15 +101,15 @@ def run(n: int, grouping: str, latency_ms: float) -> dict[str, Any]:
             "PULUMI_HOME": str(root / "home"),
         }
         (root / "state").mkdir()
-        _pulumi(root, env, "stack", "init")
+        pulumi_command(root, env, "stack", "init")
         _write_stack(root, _config(emu.url, n, grouping))
         figures = {
-            "preview": _phase(emu, root, env, "preview"),
-            "create": _phase(emu, root, env, "up", "--yes", "--skip-preview"),
-            "noop": _phase(emu, root, env, "up", "--yes", "--skip-preview"),
+            "preview": phase(emu, root, env, "preview"),
+            "create": phase(emu, root, env, "up", "--yes", "--skip-preview"),
+            "noop": phase(emu, root, env, "up", "--yes", "--skip-preview"),
         }
         _write_stack(root, _config(emu.url, n, grouping, changed=10))
-        figures["update10"] = _phase(emu, root, env, "up", "--yes", "--skip-preview")
+        figures["update10"] = phase(emu, root, env, "up", "--yes", "--skip-preview")
         return {"n": n, "grouping": grouping, "latency_ms": latency_ms, "floor_seconds": n / RATE, **figures}
 
 

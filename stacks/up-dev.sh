@@ -11,7 +11,8 @@
 #      runs and agrees with the Pulumi state, and wait for its "listening on" line;
 #   4. select (or create) the "dev" stack and run `pulumi up --yes --stack dev "$@"`, with a file backend in
 #      .pulumi-state/ and the documented EMPTY passphrase, set for this run only (no `pulumi login`);
-#   5. stop the emulator on exit, Ctrl-C included.
+#   5. stop the emulator on exit, Ctrl-C included, and leave the tracked stacks/Pulumi.dev.yaml as committed
+#      (Pulumi's `encryptionsalt:` line is kept in .pulumi-state/dev.encryptionsalt and put back for each run).
 #
 # Environment knobs: EMULATOR_START_TIMEOUT (seconds, default 30), PYTHON (default python3, used only to
 # create .venv).
@@ -55,6 +56,31 @@ else
     : >"$STAMP"
 fi
 
+# The tracked stacks/Pulumi.dev.yaml stays as committed: creating the stack makes Pulumi add an
+# `encryptionsalt:` line to it (the passphrase secrets provider). The line is kept in .pulumi-state/ (with the
+# state it belongs to), put back into the file for the run, and taken out again on exit, Ctrl-C included.
+STACK_FILE="$REPO/stacks/Pulumi.dev.yaml"
+SALT_FILE="$REPO/.pulumi-state/dev.encryptionsalt"
+STACK_FILE_AS_COMMITTED=""
+keep_stack_file() {
+    [[ -f "$STACK_FILE" ]] || return 0
+    STACK_FILE_AS_COMMITTED=$(mktemp)
+    cp "$STACK_FILE" "$STACK_FILE_AS_COMMITTED"
+    if [[ -f "$SALT_FILE" ]] && ! grep -q '^encryptionsalt:' "$STACK_FILE"; then
+        cat "$SALT_FILE" >>"$STACK_FILE"
+    fi
+}
+restore_stack_file() {
+    [[ -n "$STACK_FILE_AS_COMMITTED" ]] || return 0
+    if grep -q '^encryptionsalt:' "$STACK_FILE" 2>/dev/null && ! grep -q '^encryptionsalt:' "$STACK_FILE_AS_COMMITTED"; then
+        mkdir -p "${SALT_FILE%/*}"
+        grep '^encryptionsalt:' "$STACK_FILE" >"$SALT_FILE"
+    fi
+    cp "$STACK_FILE_AS_COMMITTED" "$STACK_FILE"
+    rm -f "$STACK_FILE_AS_COMMITTED"
+    STACK_FILE_AS_COMMITTED=""
+}
+
 EMULATOR_PID=""
 stop_emulator() {
     [[ -n "$EMULATOR_PID" ]] || return 0
@@ -70,7 +96,7 @@ stop_emulator() {
     wait "$EMULATOR_PID" 2>/dev/null || true
     EMULATOR_PID=""
 }
-trap stop_emulator EXIT
+trap 'stop_emulator; restore_stack_file' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
@@ -106,6 +132,7 @@ export PULUMI_BACKEND_URL="file://$REPO/.pulumi-state"
 export PULUMI_CONFIG_PASSPHRASE=""
 unset PULUMI_CONFIG_PASSPHRASE_FILE
 mkdir -p "$REPO/.pulumi-state"
+keep_stack_file
 
 step "selecting stack dev (backend $PULUMI_BACKEND_URL, empty passphrase)"
 if ! pulumi stack select dev --create --secrets-provider passphrase; then

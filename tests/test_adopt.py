@@ -5,6 +5,7 @@ The round trip (adopt → ``pulumi up`` sends back what Agora holds) is in ``tes
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -16,7 +17,7 @@ import pytest
 import yaml
 
 from agora_pulumi import cli
-from agora_pulumi.adopt import AdoptError, read_live, render_fleet, render_python
+from agora_pulumi.adopt import AdoptError, check_python_module, read_live, render_fleet, render_python
 from agora_pulumi.client import AgoraClient
 from agora_pulumi.client_config import ClientConfig
 from agora_pulumi.errors import NotFoundError
@@ -199,14 +200,22 @@ def test_stack_config_plain_values_are_used_and_secure_ones_fall_back_to_the_env
     run = adopt("--app-id", APP, "--entry-point", "live", "--regions", "cn", "--stack-config", str(stack),
                 env={"AGORA_CUSTOMER_SECRET": "demo-customer-secret", "AGORA_ENDPOINT": "http://127.0.0.1:9"})
     assert run.code == 0, run.err
-    assert (
-        "adopt: agora:customerSecret is encrypted in Pulumi.prod.yaml (secure:) and only the Pulumi CLI can decrypt "
-        "it: using AGORA_CUSTOMER_SECRET from the environment instead" in run.err
-    )
+    assert "encrypted" not in run.err  # the README's way (AGORA_CUSTOMER_SECRET set): nothing to note
     assert len(emu.api_requests("GET")) == 1  # the stack's endpoint beat AGORA_ENDPOINT
 
     without = adopt("--app-id", APP, "--entry-point", "live", "--stack-config", str(stack), env={})
     assert without.code == 2 and "No Agora customer secret" in without.err
+    assert (
+        "adopt: agora:customerSecret is encrypted in Pulumi.prod.yaml (secure:) and only the Pulumi CLI can decrypt "
+        "it: using AGORA_CUSTOMER_SECRET from the environment instead" in without.err
+    )
+
+
+def test_settings_read_as_never_configured_suggest_the_other_apis(adopt: Any, emu: EmulatorHandle) -> None:
+    run = adopt("--app-id", APP, "--entry-point", "live", "--regions", "cn", env=env_for(emu.url))
+    assert run.code == 0, run.err
+    assert ("(--skip-unconfigured leaves them out). Each API path is a separate setting at Agora: if these entry "
+            "points are configured on another one, run adopt again with --api standard or --api custom.") in run.err
 
 
 def test_storage_outside_its_push_region_cannot_be_a_fleet_but_can_be_python(adopt: Any, emu: EmulatorHandle) -> None:
@@ -312,3 +321,133 @@ def test_python_config_keys_stay_distinct_when_profile_names_camelcase_alike() -
     assert len(config_keys) == len(set(config_keys)) == 6
     read_keys = re.findall(r"cfg\.require_secret\('([^']+)'\)", python.text)
     assert len(set(read_keys)) == 6  # three settings, each reading its own two keys
+
+
+# --- hostile input, second round (issue 20, items 13, 14, 16, 17) -----------------------------------------
+
+
+INJECTED_APP = '0123"""+__import__("os").getcwd()+"""'
+"""An App ID the URL-path rule accepts (no whitespace, no / \\ ? # %) that closed the docstring before."""
+
+
+def module_of(source: str) -> list[str]:
+    """The generated module as the statement kinds Python sees, with its docstring."""
+    body = ast.parse(source).body
+    return [type(node).__name__ for node in body]
+
+
+def test_python_output_keeps_a_hostile_app_id_inside_the_docstring(adopt: Any, canned: str) -> None:
+    """Before: the docstring ended at the App ID's ``\"\"\"`` and ``__import__("os")...`` ran on import."""
+    _Canned.answers = {"cn": {"enabled": True, "enableModeration": False, "snapshotInterval": 20}}
+    run = adopt("--app-id", INJECTED_APP, "--entry-point", "live", "--regions", "cn", "--format", "python",
+                env=env_for(canned))
+    assert run.code == 0, run.err
+    tree = ast.parse(run.out)
+    assert module_of(run.out) == ["Expr", "Import", "ImportFrom", "Assign", "Expr"]
+    docstring = ast.get_docstring(tree, clean=False)
+    assert docstring is not None and f"app {INJECTED_APP})." in docstring
+    call = tree.body[-1]
+    assert isinstance(call, ast.Expr) and isinstance(call.value, ast.Call)
+    assert [k.arg for k in call.value.keywords][:1] == ["app_id"]
+    assert ast.literal_eval(call.value.keywords[0].value) == INJECTED_APP
+
+
+def test_the_python_guard_refuses_a_module_with_code() -> None:
+    reading = read_live(reader({"live": CUSTOM_ANSWER}), APP, ["live"], ["ap"], CUSTOM)
+    text = render_python(reading.settings, APP, CUSTOM, "agora-snapshots").text
+    docstring = ast.get_docstring(ast.parse(text), clean=False)
+    assert docstring is not None
+    check_python_module(text, docstring)  # the real output passes
+    for code in ("import os\n", "os = 1\n", "print(cfg.get('x'))\n", "cfg.require_secret(open('x').read())\n",
+                 "from agora_pulumi import SnapshotSetting as print\n"):
+        with pytest.raises(AdoptError, match="could not be written safely"):
+            check_python_module(text + code, docstring)
+    with pytest.raises(AdoptError, match="could not be written safely"):
+        check_python_module(text, docstring + "x")
+
+
+@pytest.mark.parametrize("fmt", ["python", "fleet"])
+@pytest.mark.parametrize("project", ["ns\nimport os", "my proj: x", "", "a" * 101, "café"])
+def test_a_project_that_is_no_pulumi_project_name_is_refused(adopt: Any, canned: str, fmt: str, project: str) -> None:
+    """Before: a newline wrote statements into the Python output; ``my proj: x`` ended in a YAML traceback."""
+    _Canned.answers = {"cn": {"enabled": True, "enableModeration": False, "snapshotInterval": 20}}
+    run = adopt("--app-id", APP, "--entry-point", "live", "--regions", "cn", "--format", fmt, "--project", project,
+                env=env_for(canned))
+    assert run.code == 2 and run.out == ""
+    assert "--project is not a Pulumi project name: use 1-100 ASCII letters, digits, hyphens, underscores and " \
+        "periods (the `name` in Pulumi.yaml); got " in run.err
+
+
+def test_a_pulumi_yaml_name_that_is_no_project_name_is_refused(
+    adopt: Any, canned: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "Pulumi.yaml").write_text('name: "ns\\nimport os"\nruntime: python\n')
+    monkeypatch.chdir(tmp_path)
+    _Canned.answers = {"cn": {"enabled": True, "enableModeration": False, "snapshotInterval": 20}}
+    run = adopt("--app-id", APP, "--entry-point", "live", "--regions", "cn", "--format", "python", env=env_for(canned))
+    assert run.code == 2 and run.out == ""
+    assert f"the name in {tmp_path / 'Pulumi.yaml'} is not a Pulumi project name" in run.err
+    assert "or pass --project NAME" in run.err
+
+
+@pytest.fixture
+def with_keys(emu: EmulatorHandle) -> EmulatorHandle:
+    patch(emu, "cn", {"enabled": True, "storageConfig": {
+        "vendor": 2, "region": 1, "bucket": "keys-cn", "accessKey": AK, "secretKey": SK}})
+    return emu
+
+
+def test_output_and_keys_file_on_one_path_are_refused(adopt: Any, with_keys: EmulatorHandle, tmp_path: Path) -> None:
+    """Before: exit 0, "run bash F to set 2 keys", and F held the declarations: the keys were gone."""
+    target = tmp_path / "adopted.yaml"
+    for output in (str(target), f"{tmp_path}/./adopted.yaml"):
+        run = adopt("--app-id", APP, "--entry-point", "live", "--regions", "cn", "--keys-file", str(target),
+                    "--output", output, env=env_for(with_keys.url))
+        assert run.code == 2 and "are the same file: the declarations would replace the keys" in run.err
+        assert not target.exists() and with_keys.api_requests("GET") == []
+
+
+def test_an_existing_output_is_kept_unless_forced(adopt: Any, with_keys: EmulatorHandle, tmp_path: Path) -> None:
+    stack = tmp_path / "Pulumi.prod.yaml"
+    stack.write_text("encryptionsalt: v1:keep-me\n")
+    args = ("--app-id", APP, "--entry-point", "live", "--regions", "cn", "--output", str(stack))
+    run = adopt(*args, env=env_for(with_keys.url))
+    assert run.code == 2 and f"--output {stack} already exists" in run.err and "--force" in run.err
+    assert stack.read_text() == "encryptionsalt: v1:keep-me\n"
+    forced = adopt(*args, "--force", env=env_for(with_keys.url))
+    assert forced.code == 0, forced.err
+    assert "agora-snapshots:entryPoints" in stack.read_text()
+
+
+def test_output_never_follows_a_symlink(adopt: Any, with_keys: EmulatorHandle, tmp_path: Path) -> None:
+    """Before: the declarations were written through the link into the stack file it points at."""
+    stack = tmp_path / "Pulumi.prod.yaml"
+    stack.write_text("encryptionsalt: v1:keep-me\n")
+    link = tmp_path / "adopted.yaml"
+    link.symlink_to(stack)
+    args = ("--app-id", APP, "--entry-point", "live", "--regions", "cn", "--output", str(link))
+    run = adopt(*args, env=env_for(with_keys.url))
+    assert run.code == 2 and "already exists" in run.err
+    forced = adopt(*args, "--force", env=env_for(with_keys.url))
+    assert forced.code == 0, forced.err
+    assert stack.read_text() == "encryptionsalt: v1:keep-me\n"
+    assert not link.is_symlink() and "agora-snapshots:entryPoints" in link.read_text()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary file left
+
+
+@pytest.mark.parametrize("bad", [" " + SK, SK + " ", SK + "\n", "\t" + SK])
+def test_a_key_the_provider_would_refuse_is_not_adopted_as_returned(
+    adopt: Any, canned: str, tmp_path: Path, bad: str
+) -> None:
+    """Before: written to the keys file as fine, while the provider's check refuses surrounding whitespace."""
+    _Canned.answers = {"cn": {"enabled": True, "enableModeration": False, "snapshotInterval": 20, "storageConfig": {
+        "vendor": 2, "region": 1, "bucket": "spaced-cn", "accessKey": AK, "secretKey": bad}}}
+    keys = tmp_path / "keys.sh"
+    run = adopt("--app-id", APP, "--entry-point", "live", "--regions", "cn", "--keys-file", str(keys),
+                env=env_for(canned))
+    assert run.code == 0, run.err
+    ns = "agora-snapshots:storageProfiles"
+    assert f"storage keys NOT returned by Agora (1): {ns}.aliyun-spaced-cn.secretKey;" in run.err
+    assert "NOT returned by Agora (absent, masked or unusable)" in run.out
+    script = keys.read_text()
+    assert script.count("| pulumi config set") == 1 and SK not in script and f"'{AK}'" in script

@@ -260,7 +260,7 @@ def refresh_error(server: ProviderServer, entry_point: str) -> str:
     for raw in ("OverflowError", "RecursionError", "TypeError", "KeyError"):
         assert raw not in details, details
     last = details.strip().splitlines()[-1]
-    return last.removeprefix("agora_pulumi.provider.SnapshotSettingError: ")
+    return last.removeprefix("agora_pulumi.operations.SnapshotSettingError: ")
 
 
 @pytest.mark.parametrize("entry_point", ["good", "nulls"])

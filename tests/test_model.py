@@ -58,7 +58,7 @@ INTERVAL = "must be a whole number of seconds in [5, 300] (default 10), "
          'must be true or false, got "true" (a quoted string: write it unquoted in the YAML)'),
         ({"enabled": None}, "enabled", "is required: true or false"),
         ({"snapshotInterval": 4}, "snapshotInterval", INTERVAL + "got 4"),
-        ({"snapshotInterval": 301.0}, "snapshotInterval", INTERVAL + "got 301.0"),
+        ({"snapshotInterval": 301.0}, "snapshotInterval", INTERVAL + "got 301"),
         ({"snapshotInterval": 30.5}, "snapshotInterval", INTERVAL + "got 30.5"),
         ({"snapshotInterval": True}, "snapshotInterval", INTERVAL + "got true"),
         ({"enableModeration": 1}, "enableModeration", "must be true or false, got 1"),
@@ -92,7 +92,10 @@ S3_REGIONS = ("must be a region code of Amazon S3: 0 (US_EAST_1), 1 (US_EAST_2),
 @pytest.mark.parametrize(
     ("overrides", "prop", "reason"),
     [
-        ({"vendor": 6}, "storageConfig.vendor", VENDORS + "got 6"),
+        ({"vendor": 6}, "storageConfig.vendor", "vendor 6 (Google Cloud Storage) exists only in the current Media "
+         "Broadcast API: use CustomSnapshotSetting (api: custom in the fleet config or a set member); SnapshotSetting "
+         "(api: legacy) takes 0 (Qiniu Cloud), 1 (Amazon S3), 2 (Aliyun OSS), 3 (Tencent Cloud COS), "
+         "4 (Kingsoft Cloud KS3), 5 (Microsoft Azure)"),
         ({"vendor": -1}, "storageConfig.vendor", VENDORS + "got -1"),
         ({"vendor": "2"}, "storageConfig.vendor", VENDORS + "got a string of 1 character"),
         ({"region": 19}, "storageConfig.region", ALIYUN + "got 19"),

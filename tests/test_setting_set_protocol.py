@@ -167,7 +167,8 @@ def test_a_partial_failure_applies_the_rest_and_the_next_up_converges() -> None:
             with pytest.raises(grpc.RpcError) as err:
                 srv.create(checked(srv, props))
             last = err.value.details().strip().splitlines()[-1]
-            assert f"failed for 1 of 4 settings: {APP_ID}/missing/cn (HTTP 404); the others were applied" in last
+            assert last.startswith(f"Creating the SnapshotSettingSet of App ID {APP_ID} failed for 1 of 4 settings that "
+                                   f"needed a request: {APP_ID}/missing/cn (HTTP 404); the other 3 were applied, and")
             assert all(emu.stored(APP_ID, f"ep{i}", "cn")["enabled"] is True for i in range(3))
             # The next `up` without the bad member: the applied ones converge (PATCH is idempotent).
             del props["settings"][f"{APP_ID}/missing/cn"]

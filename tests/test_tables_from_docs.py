@@ -252,7 +252,7 @@ def test_seed_s3_refuses_18_and_19_naming_every_documented_region() -> None:
     listed = ", ".join(f"{code} ({name})" for code, name, _ in S3_SEED)
     for code in (18, 19):
         assert failures(with_region(1, float(code)), LEGACY) == [
-            ("storageConfig.region", f"must be a region code of Amazon S3: {listed}; got {float(code)}")
+            ("storageConfig.region", f"must be a region code of Amazon S3: {listed}; got {code}")
         ]
 
 
@@ -261,7 +261,7 @@ def test_current_s3_refuses_the_enum_count_26_naming_the_current_table() -> None
     assert failures(with_region(1, 26.0), CUSTOM) == [
         (
             "storageConfig.region",
-            f"must be a region code of Amazon S3 (the current Media Broadcast API's table): {listed}; got 26.0",
+            f"must be a region code of Amazon S3 (the current Media Broadcast API's table): {listed}; got 26",
         )
     ]
 
@@ -302,6 +302,6 @@ def test_intervals_5_and_300_are_accepted_and_4_and_301_refused(kind: SettingKin
         assert inputs["snapshotInterval"] == int(accepted)
     for refused in (4.0, 301.0):
         _, found = model.check_props(props(refused), None, model.never_unknown, kind)
-        assert [(f.property, f.reason) for f in found] == [("snapshotInterval", INTERVAL_RULE.format(refused))]
+        assert [(f.property, f.reason) for f in found] == [("snapshotInterval", INTERVAL_RULE.format(int(refused)))]
     inputs, _ = model.check_props(props(None), None, model.never_unknown, kind)
     assert inputs["snapshotInterval"] == 10

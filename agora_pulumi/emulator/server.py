@@ -40,6 +40,12 @@ LINGER_BYTES = 1 << 20
 MAX_REQUEST_LINE = 65536
 
 
+_SINGLE_HEADERS = ("Host", "Authorization")
+"""Headers a request may carry once. Two ``Host`` headers are a 400 by RFC 9112 (section 3.2); two
+``Authorization`` headers leave unclear which one was checked (a front proxy and the service may each pick
+another), so they are refused alike, before authentication."""
+
+
 def new_request_id() -> str:
     """A fresh request id: 32 hex digits, like the ids Agora's gateway returns."""
     return uuid.uuid4().hex
@@ -235,6 +241,10 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
         if not target.startswith("/") or not target.isascii() or any(ord(c) < 0x21 for c in target):
             self.send_error(HTTPStatus.BAD_REQUEST, "invalid request target")
             return
+        for name in _SINGLE_HEADERS:
+            if len(self.headers.get_all(name) or ()) > 1:
+                self.send_error(HTTPStatus.BAD_REQUEST, f"more than one {name} header")
+                return
         path = target.split("?", 1)[0]
         if is_admin_path(path):
             self._admin(path)

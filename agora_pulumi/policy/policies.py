@@ -76,8 +76,23 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UnknownValueError
 
 from agora_pulumi import regions
-from agora_pulumi.kinds import BY_TYPE_TOKEN, CUSTOM, KINDS, LEGACY, STANDARD, SettingKind
-from agora_pulumi.names import SECRET_STORAGE_FIELDS, SNAPSHOT_SETTING_SET, TYPE_TOKEN, type_token
+from agora_pulumi.identity import canonical_name
+from agora_pulumi.kinds import (
+    BY_NATIVE_TYPE_TOKEN,
+    BY_TYPE_TOKEN,
+    CUSTOM,
+    KINDS,
+    LEGACY,
+    STANDARD,
+    SettingKind,
+)
+from agora_pulumi.names import (
+    SECRET_STORAGE_FIELDS,
+    SNAPSHOT_SETTING_SET,
+    TYPE_TOKEN,
+    native_type_token,
+    type_token,
+)
 from agora_pulumi.regions import StorageCatalog
 from agora_pulumi.rules import as_int
 
@@ -90,6 +105,15 @@ SETTING_TYPES: Final = tuple(kind.type_token for kind in KINDS.values())
 
 SNAPSHOT_SETTING_SET_TYPE: Final = type_token(SNAPSHOT_SETTING_SET)
 """The engine type of ``agora_pulumi.SnapshotSettingSet``: many settings in one resource (``grouping: app``)."""
+
+NATIVE_SETTING_TYPES: Final = tuple(BY_NATIVE_TYPE_TOKEN)
+"""The native package's settings (``agora:fls:SnapshotSetting``…), judged exactly like the dynamic ones."""
+
+NATIVE_SETTING_SET_TYPE: Final = native_type_token(SNAPSHOT_SETTING_SET)
+"""The native package's ``agora:fls:SnapshotSettingSet``."""
+
+SETTING_KINDS_BY_TYPE: Final[Mapping[str, SettingKind]] = {**BY_TYPE_TOKEN, **BY_NATIVE_TYPE_TOKEN}
+SET_TYPES: Final = frozenset({SNAPSHOT_SETTING_SET_TYPE, NATIVE_SETTING_SET_TYPE})
 
 SET_SETTINGS: Final = "settings"
 """A set's one property, ``{member key: member}`` (``set_model.SETTINGS``; that module is not imported here
@@ -228,11 +252,17 @@ _Say = Callable[[str], None]
 
 
 def _is_set(args: Any) -> bool:
-    return bool(args.resource_type == SNAPSHOT_SETTING_SET_TYPE)
+    return args.resource_type in SET_TYPES
+
+
+def _is_native(args: Any) -> bool:
+    """A resource of the native ``agora`` package: its provider marks the storage keys secret in its own
+    ``Check``, whatever the program passed, so no resource option is needed to keep them secret."""
+    return args.resource_type in BY_NATIVE_TYPE_TOKEN or args.resource_type == NATIVE_SETTING_SET_TYPE
 
 
 def _is_setting_or_set(args: Any) -> bool:
-    return args.resource_type in BY_TYPE_TOKEN or _is_set(args)
+    return args.resource_type in SETTING_KINDS_BY_TYPE or _is_set(args)
 
 
 def _settings(args: Any, reads: _Reads) -> Iterator[_Setting]:
@@ -243,13 +273,16 @@ def _settings(args: Any, reads: _Reads) -> Iterator[_Setting]:
     Members that are not objects or name no known API are skipped: the set's ``Check`` names those. An
     unknown ``settings`` or member (computed during preview) is recorded in ``reads`` like any other unknown.
     """
-    kind = BY_TYPE_TOKEN.get(args.resource_type)
+    kind = SETTING_KINDS_BY_TYPE.get(args.resource_type)
     if kind is not None:
         yield _Setting(kind, args.props)
         return
     if not _is_set(args):
         return
     members = reads.get(args.props, SET_SETTINGS)
+    if isinstance(members, Sequence) and not isinstance(members, str):
+        # A native set's members as the program listed them (before its provider keys them by setting id).
+        members = {str(index): member for index, member in enumerate(members)}
     if not isinstance(members, Mapping):
         return
     for key in _keys(members):
@@ -359,7 +392,9 @@ def _check_keys_secret(args: ResourceValidationArgs, setting: _Setting, reads: _
     props = setting.props
     resource = SNAPSHOT_SETTING_SET if setting.is_member else setting.kind.resource
     if STORAGE_CONFIG in _keys(props) and reads.get(props, STORAGE_CONFIG) is not MISSING:
-        if not setting.is_member and STORAGE_CONFIG not in list(args.opts.additional_secret_outputs):
+        if not setting.is_member and not _is_native(args) and STORAGE_CONFIG not in list(
+            args.opts.additional_secret_outputs
+        ):
             say(
                 "storageConfig is not in the resource's additionalSecretOutputs, the only sign of "
                 "secrecy a policy can check, so the storage keys may be stored in plaintext in the "
@@ -602,7 +637,8 @@ def validate_one_owner_per_setting(args: StackValidationArgs, report_violation: 
                 if not all(isinstance(part, str) for part in parts):
                     continue  # unknown (reported at the end) or malformed (the provider rejects it)
                 app_id, entry_point, region = parts
-                key = (setting.kind.name, app_id, entry_point, region.lower())
+                # The provider's identity: names in NFC (``café`` typed either way is one setting).
+                key = (setting.kind.name, canonical_name(app_id), canonical_name(entry_point), region.lower())
                 groups.setdefault(key, []).append(_Owner(resource, setting))
         for (kind_name, app_id, entry_point, region), owners in sorted(groups.items()):
             if len(owners) < 2:

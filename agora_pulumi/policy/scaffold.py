@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, Optional
 
+from agora_pulumi import files
+
 PACK_NAME: Final = "agora-fls-snapshot"
 # Kept equal to agora_pulumi.policy.pack.PACK_DESCRIPTION (a test checks); not imported from there because
 # that module imports pulumi_policy, and this one must work to explain an environment that lacks it.
@@ -182,7 +184,8 @@ def write_pack(directory: Path, *, force: bool = False, env: Optional[Path] = No
     """Write ``PulumiPolicy.yaml``, ``__main__.py`` and ``policy-config.json`` into ``directory``.
 
     Refuses a non-empty directory without ``force`` (a committed pack may have been edited); with ``force`` it
-    overwrites those three files and leaves anything else alone.
+    replaces those three files and leaves anything else alone. A symlink among them is replaced by the file,
+    never written through (it could point outside the pack).
     """
     directory = directory.absolute()
     if directory.exists() and not directory.is_dir():
@@ -198,9 +201,9 @@ def write_pack(directory: Path, *, force: bool = False, env: Optional[Path] = No
     virtualenv = recorded_virtualenv(directory, env)
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        (directory / "PulumiPolicy.yaml").write_text(pulumi_policy_yaml(virtualenv, version), encoding="utf-8")
-        (directory / "__main__.py").write_text(MAIN_PY, encoding="utf-8")
-        (directory / "policy-config.json").write_text(json.dumps(EXAMPLE_CONFIG, indent=2) + "\n", encoding="utf-8")
+        files.replace(directory / "PulumiPolicy.yaml", pulumi_policy_yaml(virtualenv, version))
+        files.replace(directory / "__main__.py", MAIN_PY)
+        files.replace(directory / "policy-config.json", json.dumps(EXAMPLE_CONFIG, indent=2) + "\n")
     except OSError as err:
         raise PackError(f"could not write the pack: {err}") from None
     return WrittenPack(directory=directory, virtualenv=virtualenv, python=python, agora_pulumi_version=version)

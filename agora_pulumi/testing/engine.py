@@ -20,7 +20,7 @@ import os
 import subprocess
 import sys
 import tempfile
-from typing import IO, Any, Mapping, Optional
+from typing import IO, Any, Mapping, Optional, TypeVar
 
 import grpc
 from google.protobuf import json_format, struct_pb2
@@ -33,7 +33,7 @@ UNKNOWN = rpc.UNKNOWN
 DEFAULT_STACK = "dev"
 DEFAULT_PROJECT = "agora-snapshots"
 
-__all__ = ["PROVIDER_KEY", "TYPE_TOKEN", "UNKNOWN", "ProviderServer", "from_struct", "provider_blob", "to_struct", "urn_for"]
+__all__ = ["PROVIDER_KEY", "TYPE_TOKEN", "UNKNOWN", "ProviderServer", "ServedProvider", "from_struct", "provider_blob", "to_struct", "urn_for"]
 
 
 def provider_blob(kind: str = "legacy") -> str:
@@ -65,35 +65,22 @@ def urn_for(
     return f"urn:pulumi:{stack}::{project}::{type_token}::{name}"
 
 
-class ProviderServer:
-    """One ``python -u -m pulumi.dynamic`` process and a gRPC stub to it. Use as a context manager.
+class ServedProvider:
+    """A provider process the way the engine runs one: started with ``command()``, it prints its gRPC port on
+    stdout; a stub to it, its stderr kept. Use as a context manager. Subclasses name the command."""
 
-    ``stack``, ``project`` and ``type_token`` shape the URNs and types sent, as the engine would for a
-    program of that project and stack.
-    """
-
-    def __init__(
-        self,
-        env: Optional[Mapping[str, str]] = None,
-        python: str = sys.executable,
-        provider: Optional[str] = None,
-        *,
-        stack: str = DEFAULT_STACK,
-        project: str = DEFAULT_PROJECT,
-        type_token: str = TYPE_TOKEN,
-    ) -> None:
-        self.stack = stack
-        self.project = project
-        self.type_token = type_token
+    def __init__(self, env: Optional[Mapping[str, str]] = None, python: str = sys.executable) -> None:
         self._env = {**os.environ, **(env or {})}
         self._python = python
-        self.provider = provider or provider_blob()
         self._stderr: IO[bytes] = tempfile.TemporaryFile()
         self.process: Optional[subprocess.Popen[bytes]] = None
         self.channel: Optional[grpc.Channel] = None
         self.stub: Any = None
 
-    def __enter__(self) -> ProviderServer:
+    def command(self) -> list[str]:
+        raise NotImplementedError
+
+    def __enter__(self: _Served) -> _Served:
         self.start()
         return self
 
@@ -101,17 +88,13 @@ class ProviderServer:
         self.close()
 
     def start(self) -> None:
-        self.process = subprocess.Popen(
-            [self._python, "-u", "-m", "pulumi.dynamic"],
-            stdout=subprocess.PIPE,
-            stderr=self._stderr,
-            env=self._env,
-        )
+        command = self.command()
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=self._stderr, env=self._env)
         assert self.process.stdout is not None
         line = self.process.stdout.readline().decode().strip()
         if not line.isdigit():
             self.close()
-            raise RuntimeError(f"pulumi.dynamic did not print a port (got {line!r}): {self.stderr_text()}")
+            raise RuntimeError(f"{' '.join(command[2:])} did not print a port (got {line!r}): {self.stderr_text()}")
         self.channel = grpc.insecure_channel(f"127.0.0.1:{line}")
         grpc.channel_ready_future(self.channel).result(timeout=30)
         self.stub = provider_pb2_grpc.ResourceProviderStub(self.channel)
@@ -132,6 +115,36 @@ class ProviderServer:
         self._stderr.flush()
         self._stderr.seek(0)
         return self._stderr.read().decode(errors="replace")
+
+
+_Served = TypeVar("_Served", bound=ServedProvider)
+
+
+class ProviderServer(ServedProvider):
+    """One ``python -u -m pulumi.dynamic`` process and a gRPC stub to it. Use as a context manager.
+
+    ``stack``, ``project`` and ``type_token`` shape the URNs and types sent, as the engine would for a
+    program of that project and stack.
+    """
+
+    def __init__(
+        self,
+        env: Optional[Mapping[str, str]] = None,
+        python: str = sys.executable,
+        provider: Optional[str] = None,
+        *,
+        stack: str = DEFAULT_STACK,
+        project: str = DEFAULT_PROJECT,
+        type_token: str = TYPE_TOKEN,
+    ) -> None:
+        super().__init__(env, python)
+        self.stack = stack
+        self.project = project
+        self.type_token = type_token
+        self.provider = provider or provider_blob()
+
+    def command(self) -> list[str]:
+        return [self._python, "-u", "-m", "pulumi.dynamic"]
 
     # --- the engine's calls ----------------------------------------------------------------------------
 

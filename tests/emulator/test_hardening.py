@@ -92,6 +92,18 @@ def test_malformed_request_line_is_4xx_with_request_id(
     assert header_of(response, "Connection") == "close"
 
 
+@pytest.mark.parametrize("method", ["GET", "PATCH"])
+@pytest.mark.parametrize("duplicate", ["Host: x\r\n", f"Authorization: {AUTH}\r\n", "host: y\r\n"])
+def test_a_duplicate_host_or_authorization_header_is_400(hard: EmulatorHandle, method: str, duplicate: str) -> None:
+    """Issue 20, item 19 (RFC 9112 section 3.2: two Hosts are a 400). Before: 200, and a PATCH was applied."""
+    body = b'{"enabled": false}' if method == "PATCH" else b""
+    response = raw_request(hard.url, request_bytes(method, PATH, duplicate, body))
+    assert status_of(response) == 400, response[:200]
+    name = duplicate.split(":", 1)[0].title()
+    assert f"more than one {name} header".encode() in response
+    assert header_of(response, "X-Request-Id") and header_of(response, "Connection") == "close"
+
+
 def test_empty_request_line_just_closes(hard: EmulatorHandle) -> None:
     assert raw_request(hard.url, b"\r\n\r\n", half_close=True) == b""
 

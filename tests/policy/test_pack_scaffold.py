@@ -160,6 +160,23 @@ def test_refuses_a_non_empty_directory_unless_forced(tmp_path: Path) -> None:
     assert (target / "__main__.py").read_text() == scaffold.MAIN_PY
 
 
+def test_force_replaces_symlinks_in_the_pack_instead_of_writing_through_them(tmp_path: Path) -> None:
+    """Issue 20, item 18. Before: ``--force`` wrote the pack's files through links, over files outside it."""
+    target = tmp_path / "policy"
+    target.mkdir()
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    for name in scaffold.PACK_FILES:
+        (outside / name).write_text("precious\n")
+        (target / name).symlink_to(outside / name)
+    out = cli(sys.executable, "policy", "new", "--force", str(target), cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert [(outside / name).read_text() for name in scaffold.PACK_FILES] == ["precious\n"] * len(scaffold.PACK_FILES)
+    assert not any((target / name).is_symlink() for name in scaffold.PACK_FILES)
+    assert (target / "__main__.py").read_text() == scaffold.MAIN_PY
+    assert sorted(p.name for p in target.iterdir()) == sorted(scaffold.PACK_FILES)  # no temporary file left
+
+
 def test_refuses_an_interpreter_that_cannot_run_the_pack(tmp_path: Path) -> None:
     # agora_pulumi reachable only through PYTHONPATH, pulumi-policy not at all: the CLI would start this
     # python, which could not serve the pack, so nothing is written.

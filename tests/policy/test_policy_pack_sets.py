@@ -354,7 +354,7 @@ def test_set_coverage_is_every_kind_each_policy_checks() -> None:
 
 
 def test_readme_set_table_lists_the_members_each_policy_checks() -> None:
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parents[2] / "docs" / "policy.md").read_text(encoding="utf-8")
     letters = {"L": "SnapshotSetting", "S": "StandardSnapshotSetting", "C": "CustomSnapshotSetting"}
     table: dict[str, list[str]] = {}
     for line in readme.splitlines():

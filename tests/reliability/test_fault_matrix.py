@@ -174,7 +174,7 @@ ROWS: tuple[Row, ...] = (
         ALL_RETRY_WAITS, absent=(MAYBE_APPLIED,)), refused=True),
     # --- client errors: not retried --------------------------------------------------------------------
     client_error(400, ("Agora rejected a parameter",)),
-    client_error(401, ("customer ID and secret do not match", "--secret agora:customerSecret")),
+    client_error(401, ("Agora refused the credentials", "--secret agora:customerSecret")),
     Row("404", ({"status": 404},), not_found),
 )
 

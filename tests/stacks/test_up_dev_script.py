@@ -327,3 +327,31 @@ def test_with_the_real_emulator_the_dev_endpoint_and_demo_credentials_work(sandb
     assert "==> emulator ready: listening on http://127.0.0.1:8787" in result.stdout
     assert (sandbox.root / ".emulator" / "dev.sqlite").exists()
     assert not _alive(int((sandbox.rec / "emulator.pid").read_text()))  # stopped
+
+
+def test_the_tracked_stack_file_stays_as_committed_and_the_salt_is_kept_for_the_next_run(sandbox: Sandbox) -> None:
+    """Creating the stack makes Pulumi add an `encryptionsalt:` line to stacks/Pulumi.dev.yaml: git must stay
+    clean, and the next run must give Pulumi the same salt (the state's secrets are encrypted with it)."""
+    _install_fakes(sandbox)
+    committed = "config:\n  agora:endpoint: http://127.0.0.1:8787\n"
+    stack_file = sandbox.root / "stacks" / "Pulumi.dev.yaml"
+    stack_file.write_text(committed)
+    fake = FAKE_PULUMI.format(bash=BASH).replace(
+        'stack) exit "${FAKE_PULUMI_SELECT_EXIT:-0}" ;;',
+        'stack) grep -q "^encryptionsalt:" stacks/Pulumi.dev.yaml || echo "encryptionsalt: v1:c2FsdA==:v1:x:y" '
+        '>>stacks/Pulumi.dev.yaml; exit 0 ;;',
+    ).replace(
+        'up) exit "${FAKE_PULUMI_UP_EXIT:-0}" ;;',
+        'up) grep "^encryptionsalt:" stacks/Pulumi.dev.yaml >>"$FAKE_REC/salt-seen-by-up"; exit 0 ;;',
+    )
+    _write_exe(sandbox.fakebin / "pulumi", fake)
+
+    first = sandbox.run()
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert stack_file.read_text() == committed
+    assert (sandbox.root / ".pulumi-state" / "dev.encryptionsalt").read_text() == "encryptionsalt: v1:c2FsdA==:v1:x:y\n"
+
+    second = sandbox.run()
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert stack_file.read_text() == committed
+    assert sandbox.lines("salt-seen-by-up") == ["encryptionsalt: v1:c2FsdA==:v1:x:y"] * 2
