@@ -512,6 +512,32 @@ def _check_fleet(text: str, settings: Sequence[LiveSetting], namespace: str) -> 
         raise AssertionError(f"adopt: the fleet output does not reproduce the settings read: {got} != {want}")
 
 
+def render_import(settings: Sequence[LiveSetting], namespace: str) -> Adoption:
+    """The file ``pulumi import --file`` takes: one native resource per setting, named as the fleet program
+    names it, with its id ``appId/entryPoint/region``; the engine reads each (one GET) and writes the code in
+    the project's language.
+
+    JSON holds no comment, so the keys stay out of it entirely: the native provider's Read returns no storage
+    config for a resource it has no state of, so neither the generated code nor the state gets a key, and
+    Agora keeps each setting's storage config as it is. The keys follow as ``pulumi config set --secret``
+    commands (``notes``) for when the code is to manage the storage config too."""
+    profiles = profiles_of(settings)
+    keys = secret_keys(list(profiles.values()), namespace, "python")
+    resources = [
+        {"type": s.kind.native_type_token, "name": s.resource_name, "id": s.identity.id} for s in settings
+    ]
+    notes: list[str] = []
+    with_storage = [s.resource_name for s in settings if s.storage is not None]
+    if with_storage:
+        notes.append(
+            f"{len(with_storage)} setting(s) hold a storage config at Agora: `pulumi import` leaves it out of the "
+            "code (the code would otherwise hold its keys) and Agora keeps it as it is. To manage it from code, add "
+            "storageConfig with the keys read from secret config (the commands below), e.g. "
+            "`accessKey: cfg.requireSecret(\"...\")`."
+        )
+    return Adoption(json.dumps({"resources": resources}, indent=2, ensure_ascii=False) + "\n", keys, notes)
+
+
 def render_python(settings: Sequence[LiveSetting], app_id: str, kind: SettingKind, namespace: str) -> Adoption:
     """A Python module declaring one resource per setting, keys read with ``Config.require_secret``."""
     profiles = profiles_of(settings)
@@ -855,6 +881,8 @@ def run(args: Any, environ: Mapping[str, str], out: Any, err: Any) -> int:
 
     if args.format == "fleet":
         adoption = render_fleet(reading.settings, app_id, kind, namespace)
+    elif args.format == "import":
+        adoption = render_import(reading.settings, namespace)
     else:
         adoption = render_python(reading.settings, app_id, kind, namespace)
 
@@ -868,7 +896,10 @@ def run(args: Any, environ: Mapping[str, str], out: Any, err: Any) -> int:
     unconfigured = [s.identity.id for s in reading.settings if s.unconfigured]
     disabled = [s.identity.id for s in reading.settings if not s.enabled and not s.unconfigured]
     where = args.output or "stdout"
-    say(f"adopted {len(reading.settings)} {kind.label}(s) as {args.format} declarations ({where}).")
+    what = "`pulumi import --file` entries" if args.format == "import" else f"{args.format} declarations"
+    say(f"adopted {len(reading.settings)} {kind.label}(s) as {what} ({where}).")
+    for note in adoption.notes:
+        say(note)
     if disabled:
         say(f"disabled at Agora, adopted as enabled: false: {', '.join(disabled)}.")
     if unconfigured:
@@ -891,10 +922,23 @@ def run(args: Any, environ: Mapping[str, str], out: Any, err: Any) -> int:
                 f"wrote {args.keys_file} (mode 0600): run `bash {args.keys_file}` once to set the {written} key(s) "
                 "Agora returned, then delete it."
             )
+        elif args.format == "import":
+            say(
+                "no key value was printed: set each with these commands (pulumi prompts for the value), or add "
+                "--keys-file FILE for a 0600 script with the values Agora returned:"
+            )
+            for key in adoption.keys:
+                say(f"  {key.command()}   # {key.placeholder}")
         else:
             say(
                 "no key value was printed: set each with the `pulumi config set --secret` commands in the output "
                 "(pulumi prompts for the value), or add --keys-file FILE for a 0600 script with the values Agora returned."
             )
-    say("then `pulumi preview` should show only creates, and `pulumi up` sends back what Agora holds.")
+    if args.format == "import":
+        say(
+            f"then `pulumi import --file {args.output or 'FILE'}` in the program's project reads each setting (one GET, "
+            "nothing written to Agora) and writes the code in its language; the next `pulumi up` changes nothing."
+        )
+    else:
+        say("then `pulumi preview` should show only creates, and `pulumi up` sends back what Agora holds.")
     return 0

@@ -70,7 +70,7 @@ def add_adopt(subparsers: Any) -> None:
         help="write declarations for snapshot settings that already exist at Agora",
         description="Read live snapshot settings with the provider's client (agora:* from --stack-config, then "
         "AGORA_* variables) and write the fleet stack config or Python declarations that reproduce them, so the "
-        "next `pulumi up` changes nothing at Agora. Storage keys are never printed: the output has "
+        "next `pulumi up` changes nothing at Agora, or the file `pulumi import --file` takes. Storage keys are never printed: the output has "
         "`pulumi config set --secret` commands for them.",
     )
     adopt.add_argument("--app-id", required=True, help="the App ID of the entry points")
@@ -85,8 +85,9 @@ def add_adopt(subparsers: Any) -> None:
         help="which API to read and which resource to write: legacy (SnapshotSetting, default), standard, custom",
     )
     adopt.add_argument(
-        "--format", choices=("fleet", "python"), default="fleet",
-        help="fleet: the agora-snapshots:* stack config (default); python: SnapshotSetting(...) declarations",
+        "--format", choices=("fleet", "python", "import"), default="fleet",
+        help="fleet: the agora-snapshots:* stack config (default); python: SnapshotSetting(...) declarations; "
+        "import: the file `pulumi import --file` takes (native agora:fls:* resources, code in any language)",
     )
     adopt.add_argument(
         "--output", metavar="FILE",

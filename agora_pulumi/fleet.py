@@ -55,7 +55,8 @@ What is checked (from Agora's doc and ``agora_pulumi.regions``): push regions ar
 ``snapshotInterval`` is an integer in [5, 300]; ``vendor`` is 0-5 (0-8 for a profile with ``api: custom``);
 a storage ``region`` is in that vendor's table of the profile's API (and absent for Azure and Google Cloud,
 which ignore it); a setting's ``api`` (legacy, standard, custom) can take its profile; ``grouping`` is
-``setting`` or ``app``; the storage region lies in the push region it serves, as the
+``setting`` or ``app``; ``resources`` is ``dynamic`` (the Python dynamic resources) or ``native`` (the ``agora``
+package's resources, same names and outputs: ``docs/migration.md``); the storage region lies in the push region it serves, as the
 doc requires; App IDs and entry point names are non-empty and fit in a URL path segment; booleans are
 booleans; no (appId, entry point, region) is listed twice; every referenced profile exists; unknown keys are
 reported (with a suggestion), since a typo would otherwise silently fall back to a default.
@@ -85,7 +86,7 @@ from .rules import got, got_opaque
 DEFAULT_NAMESPACE = "agora-snapshots"
 """The project name in ``Pulumi.yaml``, hence the namespace ``pulumi.Config()`` reads by default."""
 
-CONFIG_KEYS: tuple[str, ...] = ("storageProfiles", "defaults", "entryPoints", "grouping")
+CONFIG_KEYS: tuple[str, ...] = ("storageProfiles", "defaults", "entryPoints", "grouping", "resources")
 """The config keys the program reads, in the order their problems are reported."""
 
 SETTING_FIELDS: tuple[str, ...] = ("enabled", "snapshotInterval", "enableModeration", "storage", "api")
@@ -205,9 +206,13 @@ class Fleet:
     profiles: Mapping[str, StorageProfile]
     grouping: str = "setting"
     """``setting``: one resource per setting; ``app``: one ``SnapshotSettingSet`` per App ID."""
+    resources: str = "dynamic"
+    """``dynamic``: the Python dynamic resources; ``native``: the ``agora`` package's resources."""
 
 
 GROUPINGS: tuple[str, ...] = ("setting", "app")
+RESOURCE_FLAVOURS: tuple[str, ...] = ("dynamic", "native")
+"""``agora-snapshots:resources``: which provider serves the fleet's resources (the settings are the same)."""
 
 
 # --- small helpers ----------------------------------------------------------------------------------------
@@ -588,6 +593,7 @@ def parse_fleet(
     *,
     namespace: str = DEFAULT_NAMESPACE,
     grouping: Any = None,
+    resources: Any = None,
 ) -> Fleet:
     """Validate and resolve the three config values (already JSON-decoded) into a :class:`Fleet`.
 
@@ -598,6 +604,12 @@ def parse_fleet(
         problems.add(
             "grouping",
             f"must be setting (one resource per setting) or app (one SnapshotSettingSet per App ID), {got(grouping)}",
+        )
+    if resources is not None and resources not in RESOURCE_FLAVOURS:
+        problems.add(
+            "resources",
+            "must be dynamic (the Python dynamic resources) or native (the agora package's resources; see "
+            f"docs/migration.md), {got(resources)}",
         )
     profiles = _profiles(storage_profiles, problems)
     dflt = _defaults(defaults, profiles, problems)
@@ -672,7 +684,12 @@ def parse_fleet(
     if problems.items:
         raise FleetConfigError(problems.items, namespace)
     valid_profiles = {name: p for name, p in profiles.items() if p is not None}
-    return Fleet(settings=tuple(specs), profiles=valid_profiles, grouping=str(grouping or "setting"))
+    return Fleet(
+        settings=tuple(specs),
+        profiles=valid_profiles,
+        grouping=str(grouping or "setting"),
+        resources=str(resources or "dynamic"),
+    )
 
 
 def _api_mismatch(profile: StorageProfile, kind: SettingKind, api_path: str) -> Optional[str]:

@@ -1,6 +1,7 @@
 """The Pulumi program of this repository: read the fleet from stack config, register one resource per
 entry point × push region (``grouping: setting``) or one ``SnapshotSettingSet`` per App ID (``grouping: app``),
-export what was managed.
+export what was managed. ``resources: native`` registers the native ``agora`` package's resources under the
+same names instead of the dynamic ones (:mod:`agora_pulumi.native_resource`).
 
 ``__main__.py`` at the repository root only calls :func:`main`; everything lives here so that the program
 is importable, typed and tested under ``pulumi.runtime.set_mocks`` like any other module, and so that a team
@@ -27,7 +28,9 @@ from .fleet import (
     decode_config_value,
     parse_fleet,
 )
-from .kinds import CUSTOM, LEGACY, STANDARD
+from .kinds import CUSTOM, LEGACY, STANDARD, SettingKind
+from .names import SNAPSHOT_SETTING_SET, native_type_token
+from .native_resource import NativeSnapshotSetting, NativeSnapshotSettingSet, other_type_alias
 from .resource import (
     CustomSnapshotSetting,
     SettingSetMember,
@@ -39,7 +42,9 @@ from .resource import (
     StorageConfigArgs,
 )
 
-SettingResource = Union[SnapshotSetting, StandardSnapshotSetting, CustomSnapshotSetting]
+SettingResource = Union[SnapshotSetting, StandardSnapshotSetting, CustomSnapshotSetting, NativeSnapshotSetting]
+SetResource = Union[SnapshotSettingSet, NativeSnapshotSettingSet]
+Registered = dict[str, Union[SettingResource, SetResource]]
 
 
 def read_fleet(config: Optional[pulumi.Config] = None) -> Fleet:
@@ -59,6 +64,7 @@ def read_fleet(config: Optional[pulumi.Config] = None) -> Fleet:
             entry_points=raw["entryPoints"],
             namespace=cfg.name,
             grouping=raw["grouping"],
+            resources=raw["resources"],
         )
     except FleetConfigError as err:
         # `from None`: the chained FleetConfigError would only repeat the same text.
@@ -97,8 +103,10 @@ def setting_args(spec: SettingSpec) -> SnapshotSettingArgs:
 
 
 def register(spec: SettingSpec, opts: Optional[pulumi.ResourceOptions] = None) -> SettingResource:
-    """The resource of one resolved setting, of the API its ``api`` names, named by its setting id (the type
-    differs per API, so the three kinds of one entry point never clash)."""
+    """The dynamic resource of one resolved setting, of the API its ``api`` names, named by its setting id (the
+    type differs per API, so the three kinds of one entry point never clash). It carries an alias to the native
+    type of the same name, so a stack on ``resources: native`` moves back without a request to Agora."""
+    opts = other_type_alias(opts, spec.kind.native_type_token)
     if spec.kind is STANDARD:
         fields = {k: v for k, v in vars(setting_args(spec)).items() if k != "storage_config"}
         return StandardSnapshotSetting(spec.resource_name, StandardSnapshotSettingArgs(**fields), opts=opts)
@@ -106,17 +114,33 @@ def register(spec: SettingSpec, opts: Optional[pulumi.ResourceOptions] = None) -
     return cls(spec.resource_name, setting_args(spec), opts=opts)
 
 
-def register_fleet(
-    fleet: Fleet, opts: Optional[pulumi.ResourceOptions] = None
-) -> dict[str, Union[SettingResource, SnapshotSettingSet]]:
+def register_native(spec: SettingSpec, opts: Optional[pulumi.ResourceOptions] = None) -> NativeSnapshotSetting:
+    """The native package's resource of one resolved setting: same name, same inputs as :func:`register`'s."""
+    props = {k: v for k, v in set_member(spec).to_props().items() if k != "api"}
+    return NativeSnapshotSetting(spec.kind, spec.resource_name, props, spec.output_key, opts)
+
+
+def register_fleet(fleet: Fleet, opts: Optional[pulumi.ResourceOptions] = None) -> Registered:
     """Register the fleet: with ``grouping: setting`` one resource per setting, keyed by
-    :attr:`SettingSpec.output_key`; with ``grouping: app`` one ``SnapshotSettingSet`` per App ID, keyed (and
-    named) by the App ID."""
+    :attr:`SettingSpec.output_key`; with ``grouping: app`` one set per App ID, keyed (and named) by the App ID.
+    ``resources`` says whose: the dynamic resources or the native package's, under the same names."""
+    native = fleet.resources == "native"
     if fleet.grouping == "app":
         by_app: dict[str, list[SettingSpec]] = {}
         for spec in fleet.settings:
             by_app.setdefault(spec.app_id, []).append(spec)
-        return {app_id: SnapshotSettingSet(app_id, [set_member(s) for s in specs], opts) for app_id, specs in by_app.items()}
+        if native:
+            return {
+                app_id: NativeSnapshotSettingSet(app_id, [set_member(s) for s in specs], opts)
+                for app_id, specs in by_app.items()
+            }
+        set_opts = other_type_alias(opts, native_type_token(SNAPSHOT_SETTING_SET))
+        return {
+            app_id: SnapshotSettingSet(app_id, [set_member(s) for s in specs], set_opts)
+            for app_id, specs in by_app.items()
+        }
+    if native:
+        return {spec.output_key: register_native(spec, opts) for spec in fleet.settings}
     return {spec.output_key: register(spec, opts) for spec in fleet.settings}
 
 
@@ -126,15 +150,15 @@ def set_member(spec: SettingSpec) -> SettingSetMember:
     return SettingSetMember(**vars(args), api=spec.kind.name)
 
 
-def fleet_outputs(settings: Mapping[str, Union[SettingResource, SnapshotSettingSet]]) -> dict[str, Any]:
+def fleet_outputs(settings: Mapping[str, Union[SettingResource, SetResource]]) -> dict[str, Any]:
     """The stack outputs: managed ids and, per id, ``enabled``/``snapshotInterval``.
 
     Built from a fixed list of non-secret properties rather than the resource's full outputs, so storage
     keys (and the bucket layout) can never reach ``pulumi stack output``, even by a later refactoring.
     Values come from the resources' outputs, so they show what the provider actually applied.
     """
-    singles = {key: r for key, r in settings.items() if not isinstance(r, SnapshotSettingSet)}
-    sets = [r for r in settings.values() if isinstance(r, SnapshotSettingSet)]
+    singles = {key: r for key, r in settings.items() if not isinstance(r, _SETS)}
+    sets = [r for r in settings.values() if isinstance(r, _SETS)]
     ids: list[Any] = [_output_id(resource) for resource in singles.values()]
     values: dict[str, Any] = {
         key: {"enabled": resource.enabled, "snapshotInterval": resource.snapshot_interval}
@@ -160,13 +184,20 @@ def fleet_outputs(settings: Mapping[str, Union[SettingResource, SnapshotSettingS
     }
 
 
+_SETS = (SnapshotSettingSet, NativeSnapshotSettingSet)
+
+
+def _kind(resource: SettingResource) -> SettingKind:
+    return resource.kind if isinstance(resource, NativeSnapshotSetting) else resource._PROVIDER.KIND
+
+
 def _output_id(resource: SettingResource) -> pulumi.Output[str]:
     """The resource's id as applied, prefixed by its API for the current ones (as in the output keys)."""
-    kind = resource._PROVIDER.KIND
+    kind = _kind(resource)
     return resource.id if kind is LEGACY else pulumi.Output.concat(f"{kind.name}:", resource.id)
 
 
-def main() -> dict[str, Union[SettingResource, SnapshotSettingSet]]:
+def main() -> Registered:
     """Run the program: validate all config, then register and export. Returns the resources by id."""
     fleet = read_fleet()
     settings = register_fleet(fleet)

@@ -67,6 +67,16 @@ _STORAGE_KEYS: Mapping[str, str] = {
 }
 
 
+def api_to_python(prop: str) -> str:
+    """An engine (camelCase) property name as the Python attribute (``snapshotInterval`` → ``snapshot_interval``)."""
+    return _API_TO_PY.get(prop, prop)
+
+
+def python_to_api(prop: str) -> str:
+    """A Python attribute name as the engine's (camelCase) property name: the inverse of :func:`api_to_python`."""
+    return _PY_TO_API.get(prop, prop)
+
+
 class _Program:
     """What this program has registered so far, checked before each registration. Two jobs only the program
     can do: refuse credentials that the stack config holds in plain text before the provider (whose inputs
@@ -104,8 +114,9 @@ def _refuse_plaintext_credentials() -> None:
     raise pulumi.RunError(plaintext_message(commands, refused=True))
 
 
-def _claim(key: str, owner: str) -> None:
-    """``owner`` manages the setting ``key``; a second owner in this program is an error naming both."""
+def claim_setting(key: str, owner: str) -> None:
+    """``owner`` manages the setting ``key``; a second owner in this program is an error naming both. The
+    first claim of a run also refuses plaintext credentials in the stack config (:func:`_program`)."""
     owners = _program().owners
     first = owners.setdefault(key, owner)
     if first != owner:
@@ -297,16 +308,16 @@ class _SettingResource(pulumi.dynamic.Resource):
         if key is None:
             _program()
         else:
-            _claim(key, resource_name)
+            claim_setting(key, resource_name)
         super().__init__(self._PROVIDER(), resource_name, props, opts)
 
     def translate_output_property(self, prop: str) -> str:
         """Engine (camelCase) name to the Python attribute name."""
-        return _API_TO_PY.get(prop, prop)
+        return api_to_python(prop)
 
     def translate_input_property(self, prop: str) -> str:
         """Python attribute name to the state/wire (camelCase) name."""
-        return _PY_TO_API.get(prop, prop)
+        return python_to_api(prop)
 
 
 class _StorageSettingResource(_SettingResource):
@@ -477,7 +488,7 @@ class SnapshotSettingSet(pulumi.dynamic.Resource, module=MODULE, name=SNAPSHOT_S
             keyed[member.key] = member.to_props()
         _program()
         for key in keyed:
-            _claim(key, f'{resource_name}.settings["{key}"]')
+            claim_setting(key, f'{resource_name}.settings["{key}"]')
         super().__init__(SnapshotSettingSetProvider(), resource_name, {"settings": keyed}, opts)
         self.member_keys: list[str] = list(keyed)
         """The members' keys in the order given (the state's object has no order)."""

@@ -1,4 +1,5 @@
-"""``python -m benchmarks.fleet_scale``: a fleet of N settings through the real Pulumi CLI, both groupings.
+"""``python -m benchmarks.fleet_scale``: a fleet of N settings through the real Pulumi CLI, both groupings,
+on the dynamic resources and on the native ``agora`` package's (``agora-snapshots:resources``).
 
 The engine, not the provider, decides how long a large ``pulumi up`` takes when every setting is its own
 resource (a state checkpoint after every step, per-resource Check/Diff round trips). This benchmark measures
@@ -6,7 +7,8 @@ that with the real ``pulumi`` CLI against the emulator with added latency, for `
 ``grouping: app`` (one ``SnapshotSettingSet`` per App ID), beside Agora's rate-limit floor (N / 50 s).
 
 Needs ``pulumi`` on PATH; without it, it prints why and exits 0 (tests never need the CLI). Uses a local
-file backend and an empty passphrase in a temporary directory; the program is this package's fleet program.
+file backend and an empty passphrase in a temporary directory; the program is this package's fleet program,
+and for ``resources: native`` the plugin directory ``agora-pulumi provider new`` writes with this interpreter.
 Benchmarks are not tests: nothing fails on a slow figure.
 """
 
@@ -32,16 +34,22 @@ REGIONS = ("cn", "ap", "na", "eu")
 RATE = 50.0
 
 
-def _project(root: Path) -> None:
+def _project(root: Path, resources: str) -> None:
+    packages = ""
+    if resources == "native":
+        plugin = root / "agora-provider"
+        subprocess.run([sys.executable, "-m", "agora_pulumi", "provider", "new", str(plugin)], check=True,
+                       capture_output=True)
+        packages = f"packages:\n  agora: {plugin}\n"
     (root / "Pulumi.yaml").write_text(
         "name: agora-snapshots\n"
         "runtime:\n  name: python\n  options:\n"
-        f"    toolchain: pip\n    virtualenv: {sys.prefix}\n"
+        f"    toolchain: pip\n    virtualenv: {sys.prefix}\n" + packages
     )
     (root / "__main__.py").write_text("from agora_pulumi.program import main\n\nmain()\n")
 
 
-def _config(url: str, n: int, grouping: str, changed: int = 0) -> dict[str, Any]:
+def _config(url: str, n: int, grouping: str, resources: str, changed: int = 0) -> dict[str, Any]:
     entries: list[Any] = []
     for i in range(n // len(REGIONS)):
         entry: dict[str, Any] = {"name": f"ep{i:04d}"}
@@ -53,6 +61,7 @@ def _config(url: str, n: int, grouping: str, changed: int = 0) -> dict[str, Any]
         "agora:customerId": DEFAULT_CUSTOMER_ID,
         "agora:customerSecret": DEFAULT_CUSTOMER_SECRET,
         "agora-snapshots:grouping": grouping,
+        "agora-snapshots:resources": resources,
         "agora-snapshots:defaults": {"appId": APP_ID, "regions": list(REGIONS), "snapshotInterval": 10},
         "agora-snapshots:entryPoints": entries,
     }
@@ -87,12 +96,12 @@ def phase(emu: EmulatorHandle, root: Path, env: dict[str, str], *args: str) -> d
     }
 
 
-def run(n: int, grouping: str, latency_ms: float) -> dict[str, Any]:
+def run(n: int, grouping: str, latency_ms: float, resources: str = "dynamic") -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="agora-fleet-") as tmp, running_emulator(
         auth="hmac", latency_ms=latency_ms, in_process=False
     ) as emu:
         root = Path(tmp)
-        _project(root)
+        _project(root, resources)
         env = {
             **os.environ,
             "PULUMI_BACKEND_URL": f"file://{root / 'state'}",
@@ -102,21 +111,22 @@ def run(n: int, grouping: str, latency_ms: float) -> dict[str, Any]:
         }
         (root / "state").mkdir()
         pulumi_command(root, env, "stack", "init")
-        _write_stack(root, _config(emu.url, n, grouping))
+        _write_stack(root, _config(emu.url, n, grouping, resources))
         figures = {
             "preview": phase(emu, root, env, "preview"),
             "create": phase(emu, root, env, "up", "--yes", "--skip-preview"),
             "noop": phase(emu, root, env, "up", "--yes", "--skip-preview"),
         }
-        _write_stack(root, _config(emu.url, n, grouping, changed=10))
+        _write_stack(root, _config(emu.url, n, grouping, resources, changed=10))
         figures["update10"] = phase(emu, root, env, "up", "--yes", "--skip-preview")
-        return {"n": n, "grouping": grouping, "latency_ms": latency_ms, "floor_seconds": n / RATE, **figures}
+        return {"n": n, "grouping": grouping, "resources": resources, "latency_ms": latency_ms, "floor_seconds": n / RATE, **figures}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.fleet_scale", description=__doc__)
     parser.add_argument("--sizes", default="200,1000", help="fleet sizes (multiples of 4), default 200,1000")
     parser.add_argument("--groupings", default="app,setting", help="default app,setting")
+    parser.add_argument("--resources", default="dynamic,native", help="default dynamic,native")
     parser.add_argument("--latency-ms", type=float, default=20.0)
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "results" / "fleet_scale.json")
     args = parser.parse_args(argv)
@@ -124,18 +134,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("fleet_scale: skipped: no `pulumi` CLI on PATH (install it to measure the real engine)")
         return 0
     rows = []
-    print("| N | grouping | preview | create (PATCHes) | no-op up (requests) | update 10 (PATCHes) | floor N/50 |")
-    print("|---|---|---|---|---|---|---|")
-    for n in (int(v) for v in args.sizes.split(",")):
-        for grouping in args.groupings.split(","):
-            row = run(n, grouping, args.latency_ms)
-            rows.append(row)
-            print(
-                f"| {n} | {grouping} | {row['preview']['seconds']} s | {row['create']['seconds']} s "
-                f"({row['create']['patches']}) | {row['noop']['seconds']} s ({row['noop']['requests']}) | "
-                f"{row['update10']['seconds']} s ({row['update10']['patches']}) | {row['floor_seconds']:.0f} s |",
-                flush=True,
-            )
+    print("| N | grouping | resources | preview | create (PATCHes) | no-op up (requests) | update 10 (PATCHes) | floor N/50 |")
+    print("|---|---|---|---|---|---|---|---|")
+    cases = [(n, g, r) for n in (int(v) for v in args.sizes.split(",")) for g in args.groupings.split(",")
+             for r in args.resources.split(",")]
+    for n, grouping, resources in cases:
+        row = run(n, grouping, args.latency_ms, resources)
+        rows.append(row)
+        print(
+            f"| {n} | {grouping} | {resources} | {row['preview']['seconds']} s | {row['create']['seconds']} s "
+            f"({row['create']['patches']}) | {row['noop']['seconds']} s ({row['noop']['requests']}) | "
+            f"{row['update10']['seconds']} s ({row['update10']['patches']}) | {row['floor_seconds']:.0f} s |",
+            flush=True,
+        )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(rows, indent=2))
     return 0

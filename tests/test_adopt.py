@@ -451,3 +451,86 @@ def test_a_key_the_provider_would_refuse_is_not_adopted_as_returned(
     assert "NOT returned by Agora (absent, masked or unusable)" in run.out
     script = keys.read_text()
     assert script.count("| pulumi config set") == 1 and SK not in script and f"'{AK}'" in script
+
+
+# --- --format import: the file `pulumi import --file` takes ----------------------------------------------
+
+
+def test_import_format_writes_one_native_entry_per_setting_and_no_key(
+    adopt: Any, emu: EmulatorHandle, tmp_path: Path
+) -> None:
+    patch(emu, "cn", {"enabled": True, "snapshotInterval": 15, "storageConfig": {
+        "vendor": 2, "region": 1, "bucket": "imp-snaps", "accessKey": AK, "secretKey": SK}})
+    patch(emu, "ap", {"enabled": True, "snapshotInterval": 30})
+    patch(emu, "eu", {"enabled": False, "snapshotInterval": 20, "enableModeration": True})
+    output, keys = tmp_path / "import.json", tmp_path / "keys.sh"
+    run = adopt("--app-id", APP, "--entry-point", "live", "--format", "import", "--skip-unconfigured",
+                "--output", str(output), "--keys-file", str(keys), env=env_for(emu.url))
+    assert run.code == 0, run.err
+    text = output.read_text()
+    assert json.loads(text) == {"resources": [
+        {"type": "agora:fls:SnapshotSetting", "name": f"{APP}/live/{region}", "id": f"{APP}/live/{region}"}
+        for region in ("cn", "ap", "eu")  # na reads as never configured: skipped
+    ]}
+    for needle in (AK, SK, AK[:8], SK[:8], "storageConfig", "accessKey"):
+        assert needle not in text + run.out
+    assert AK not in run.err and SK not in run.err
+    assert f"{APP}/live/na: reads as never configured (disabled, defaults): skipped." in run.err
+    assert "adopted 3 snapshot setting(s) as `pulumi import --file` entries" in run.err
+    assert "1 setting(s) hold a storage config at Agora: `pulumi import` leaves it out of the code" in run.err
+    assert f"then `pulumi import --file {output}` in the program's project reads each setting" in run.err
+    # The keys follow as before: a 0600 script with the values Agora returned, config keys as for Python.
+    assert "pulumi config set --secret 'agora-snapshots:aliyunImpSnapsAccessKey'" in keys.read_text()
+    assert AK in keys.read_text() and oct(keys.stat().st_mode & 0o777) == "0o600"
+
+
+def test_import_format_prints_the_key_commands_without_values(adopt: Any, emu: EmulatorHandle) -> None:
+    patch(emu, "cn", {"enabled": True, "storageConfig": {
+        "vendor": 2, "region": 1, "bucket": "imp-snaps", "accessKey": AK, "secretKey": SK}})
+    run = adopt("--app-id", APP, "--entry-point", "live", "--regions", "cn", "--format", "import",
+                "--api", "legacy", env=env_for(emu.url))
+    assert run.code == 0, run.err
+    assert json.loads(run.out)["resources"][0]["id"] == f"{APP}/live/cn"
+    assert "adopt:   pulumi config set --secret 'agora-snapshots:aliyunImpSnapsAccessKey'   # <accessKey of " in run.err
+    assert AK not in run.out + run.err and SK not in run.out + run.err
+
+
+@pytest.mark.parametrize("kind", [STANDARD, CUSTOM])
+def test_import_format_names_the_current_apis_as_the_fleet_program_does(kind: SettingKind) -> None:
+    from agora_pulumi.adopt import render_import
+
+    reading = read_live(reader({"live": CUSTOM_ANSWER}), APP, ["live"], ["cn"], kind)
+    entries = json.loads(render_import(reading.settings, "infra").text)["resources"]
+    assert entries == [{"type": f"agora:fls:{kind.resource}", "name": f"{kind.name}:{APP}/live/cn", "id": f"{APP}/live/cn"}]
+
+
+def test_each_import_entry_read_like_pulumi_import_gives_inputs_that_pass_check_without_a_key(
+    adopt: Any, emu: EmulatorHandle, tmp_path: Path
+) -> None:
+    """What `pulumi import --file` does with each entry: Read by id with no state, then Check the inputs it
+    writes into code; the engine is stood in for by NativeProviderServer."""
+    from agora_pulumi.testing.native import NativeProviderServer, unwrap
+    from tests.native.conftest import configure
+    from tests.support import clean_env
+
+    patch(emu, "cn", {"enabled": True, "snapshotInterval": 15, "storageConfig": {
+        "vendor": 2, "region": 1, "bucket": "imp-snaps", "accessKey": AK, "secretKey": SK}})
+    patch(emu, "ap", {"enabled": True, "snapshotInterval": 30, "enableModeration": True})
+    output = tmp_path / "import.json"
+    run = adopt("--app-id", APP, "--entry-point", "live", "--regions", "cn,ap", "--format", "import",
+                "--output", str(output), env=env_for(emu.url))
+    assert run.code == 0, run.err
+    emu.clear_requests()
+    with NativeProviderServer(env=clean_env()) as srv:
+        configure(srv, emu.url)
+        for entry in json.loads(output.read_text())["resources"]:
+            resource = entry["type"].rsplit(":", 1)[1]
+            read_id, _state, inputs = srv.read(resource, entry["id"], name=entry["name"])
+            assert read_id == entry["id"]
+            checked, failures = srv.check(resource, inputs, name=entry["name"])
+            assert failures == [], entry
+            for needle in (AK, SK, "accessKey", "secretKey"):
+                assert needle not in json.dumps(inputs) + json.dumps(unwrap(checked)), entry
+            assert inputs.get("storageConfig") is None  # Agora keeps it; the code would hold its keys
+            assert unwrap(checked)["snapshotInterval"] == (15 if entry["id"].endswith("/cn") else 30)
+    assert [r["method"] for r in emu.api_requests()] == ["GET", "GET"]  # a Read only: nothing written

@@ -145,15 +145,15 @@ def run_program(program: Callable[[], None], *, preview: bool = False) -> dict[s
     def _run() -> None:
         program()
 
-    # The program side refuses two owners of one setting it can see (agora_pulumi.resource._claim); the pack
+    # The program side refuses two owners of one setting it can see (agora_pulumi.resource.claim_setting); the pack
     # is for what no program check stops (other languages, identities known only later), so these test
     # programs register freely, duplicates included.
-    claim = agora_resource._claim
-    agora_resource._claim = lambda key, owner: None
+    claim = agora_resource.claim_setting
+    agora_resource.claim_setting = lambda key, owner: None
     try:
         _run()
     finally:
-        agora_resource._claim = claim
+        agora_resource.claim_setting = claim
     by_name = {r.name: r for r in capture.registrations}
     assert len(by_name) == len(capture.registrations), "resource names must be unique in a test program"
     for args in capture.mock_args:

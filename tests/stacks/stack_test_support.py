@@ -15,7 +15,9 @@ from typing import Any, Iterable, Optional
 import pulumi
 import pulumi.runtime
 import yaml
-from pulumi.runtime import rpc
+from pulumi.runtime import mocks, rpc
+
+from agora_pulumi.set_model import key_members
 
 REPO = Path(__file__).resolve().parents[2]
 STACKS = REPO / "stacks"
@@ -84,6 +86,12 @@ class RecordingMocks(pulumi.runtime.Mocks):
         inputs = args.inputs
         state = {k: v for k, v in inputs.items() if k != "__provider"}
         if "settings" in inputs:  # a SnapshotSettingSet: the provider's id is set:<appIds>
+            # The native set takes a list; its provider keys the members, as its Check does.
+            members = state["settings"]
+            if rpc.is_rpc_secret(members):
+                state["settings"] = rpc.wrap_rpc_secret(key_members(rpc.unwrap_rpc_secret(members))[0])
+            else:
+                state["settings"] = key_members(members)[0]
             return f"set:{args.name}", state
         return f"{inputs['appId']}/{inputs['entryPoint']}/{inputs['region']}", state
 
@@ -93,9 +101,22 @@ class RecordingMocks(pulumi.runtime.Mocks):
         return {}, None
 
 
+class RequestMonitor(mocks.MockMonitor):
+    """The SDK's mock monitor, keeping each raw RegisterResource request (its options: aliases) by name."""
+
+    def __init__(self, m: mocks.Mocks) -> None:
+        super().__init__(m)
+        self.requests: dict[str, Any] = {}
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        self.requests[request.name] = request
+        return super().RegisterResource(request)
+
+
 @dataclass
 class ProgramRun:
     mocks: RecordingMocks
+    monitor: Optional[RequestMonitor] = None
     outputs: dict[str, Any] = field(default_factory=dict)
     secret_flags: dict[str, dict[str, bool]] = field(default_factory=dict)
 
@@ -116,12 +137,13 @@ def run_program(flat: dict[str, str], secret_keys: list[str], stack: str = "dev"
     from agora_pulumi import program
 
     mocks = RecordingMocks()
-    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False)
+    monitor = RequestMonitor(mocks)
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
     pulumi.runtime.set_all_config(flat, secret_keys)
     root = pulumi.runtime.get_root_resource()
     assert root is not None
     root.outputs.clear()  # type: ignore[attr-defined]  # one root Stack per process; drop earlier exports
-    run = ProgramRun(mocks)
+    run = ProgramRun(mocks, monitor)
 
     @pulumi.runtime.test
     def body() -> pulumi.Output[Any]:
