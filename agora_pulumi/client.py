@@ -50,7 +50,7 @@ from .errors import (
 from .identity import SettingIdentity
 from .kinds import LEGACY, SettingKind
 from .names import SECRET_STORAGE_FIELDS
-from .ratelimit import TokenBucket, shared_bucket
+from .ratelimit import THROTTLE_WINDOW, TokenBucket, shared_bucket
 from .signing import basic_authorization, hmac_headers, host_header, http_date
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -308,6 +308,8 @@ class AgoraClient:
         retry: Retry = build_retry(self.config)
         tried: list[str] = []
         index = 0
+        deadline = time.monotonic() + worst_case_seconds(self.config)
+        throttled = 0  # 429s waited out: not counted toward giving up
         while True:
             origin = self._origins[index % len(self._origins)]
             if origin not in tried:
@@ -336,12 +338,16 @@ class AgoraClient:
                     retry = retry.increment(method, url, error=error if isinstance(error, Exception) else exc)
                 except Exception:  # noqa: BLE001 - urllib3 ends the budget with MaxRetryError or the error itself
                     raise self._transport_error(
-                        method, path, exc, tried, len(retry.history) + 1, attempt_secrets
+                        method, path, exc, tried, len(retry.history) + 1 + throttled, attempt_secrets
                     ) from None
                 retry.sleep()
                 index += 1
                 continue
             status = response.status_code
+            if status == 429 and self._wait_out_throttle(retry, response, deadline):
+                response.close()
+                throttled += 1
+                continue  # the same endpoint: the budget is the account's, wherever the request goes
             if status in RETRY_STATUSES and retry.is_retry(method, status, "Retry-After" in response.headers):
                 try:
                     retry = retry.increment(method, url, response=response.raw)
@@ -354,7 +360,17 @@ class AgoraClient:
                     continue
             if status == 200:
                 return response, origin, attempt_secrets
-            raise self._api_error(method, path, response, origin, tried, len(retry.history) + 1, attempt_secrets)
+            raise self._api_error(
+                method, path, response, origin, tried, len(retry.history) + 1 + throttled, attempt_secrets
+            )
+
+    def _wait_out_throttle(self, retry: Retry, response: requests.Response, deadline: float) -> bool:
+        """A 429 slows the whole process (the shared bucket pauses for ``Retry-After`` and lowers its rate);
+        whether this call then simply tries again, uncounted: yes while its overall deadline
+        (:func:`worst_case_seconds` from its start) leaves room for the pause, else the 429 counts like a 503."""
+        pause = retry.get_retry_after(response.raw) or 0.0
+        self._limiter.throttled(pause)
+        return time.monotonic() + max(pause, THROTTLE_WINDOW) < deadline
 
     def _api_error(
         self,
