@@ -370,7 +370,7 @@ class AgoraClient:
         (:func:`worst_case_seconds` from its start) leaves room for the pause, else the 429 counts like a 503."""
         pause = retry.get_retry_after(response.raw) or 0.0
         self._limiter.throttled(pause)
-        return time.monotonic() + max(pause, THROTTLE_WINDOW) < deadline
+        return time.monotonic() + (pause or THROTTLE_WINDOW) < deadline
 
     def _api_error(
         self,

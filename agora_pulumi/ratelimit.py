@@ -149,6 +149,7 @@ class TokenBucket:
             base = min(self._per_second if current is None else current, max(float(sent), 1.0))
             self._lowered_to = max(min(LOWEST_ADAPTIVE_RATE, self._per_second), base * DECREASE)
             self._recovering_from = self._paused_until
+            self._last_grant = -math.inf  # the pause spaced the next call already: it may go when the pause ends
 
     @property
     def current_rate(self) -> float:

@@ -89,6 +89,7 @@ def run(processes: int, settings: int, rate_limit: int = RATE_LIMIT) -> dict[str
         "floor_seconds": floor,
         "ratio": wall / floor,
         "errors": [e for r in results for e in r["errors"]][:3],
+        "process_seconds": sorted(round(r["seconds"], 1) for r in results),
     }
 
 
