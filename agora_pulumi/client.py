@@ -7,7 +7,9 @@ process-wide rate limit and may go to the next endpoint. Whether and when to ret
 ``Retry`` (:class:`AgoraRetry` adds a ceiling on ``Retry-After`` and makes the first retry back off too),
 consulted between attempts: backoff with jitter, ``Retry-After``, and which errors are safe to retry. Both
 methods used here (GET, and PATCH, which sets absolute values and so is idempotent) are retried on
-connection errors, read timeouts, 429 and 5xx.
+connection errors, read timeouts, 429 and 5xx. A 429 also slows the whole process (the shared bucket of
+:mod:`.ratelimit`) and, while the call's deadline allows, is waited out without counting toward giving up: the
+account's budget is shared with other deployments, and their traffic is no reason to fail.
 
 The retry policy is built by :func:`build_retry` from a :class:`ClientConfig`, so tests can pin it
 (``backoff_jitter=0``) and the worst-case time of a call is computable: see :func:`worst_case_seconds`.
