@@ -37,11 +37,11 @@ NUMBER_BOUNDS: dict[str, tuple[str, float, float, str]] = {
         f" ({MIN_REQUESTS_PER_SECOND:g} is one request every {1 / MIN_REQUESTS_PER_SECOND:g} s; Agora allows 50)",
     ),
     "max_retries": ("agora:maxRetries", 0, 20, ""),
-    "read_timeout": ("agora:timeoutSeconds", 0, 3600.0, " seconds"),
-    "connect_timeout": ("agora:connectTimeoutSeconds", 0, 3600.0, " seconds"),
-    "backoff_factor": ("agora:retryBackoffSeconds", 0, 3600.0, " seconds"),
-    "backoff_jitter": ("agora:retryJitterSeconds", 0, 3600.0, " seconds"),
-    "max_retry_after": ("agora:maxRetryAfterSeconds", 0, 3600.0, " seconds"),
+    "read_timeout": ("agora:timeoutSeconds", 0, 3600.0, ""),
+    "connect_timeout": ("agora:connectTimeoutSeconds", 0, 3600.0, ""),
+    "backoff_factor": ("agora:retryBackoffSeconds", 0, 3600.0, ""),
+    "backoff_jitter": ("agora:retryJitterSeconds", 0, 3600.0, ""),
+    "max_retry_after": ("agora:maxRetryAfterSeconds", 0, 3600.0, ""),
 }
 """Every numeric setting's (config key, lowest, highest, note): a value outside would hang a call for years or
 end in an ``OverflowError`` deep in the socket or retry code instead of an error naming the key."""
@@ -163,12 +163,15 @@ class ClientConfig:
         for name, (setting, low, high, why) in NUMBER_BOUNDS.items():
             number = getattr(self, name)
             fits = isinstance(number, (int, float)) and math.isfinite(number) and low <= number <= high
-            if not fits or (low == 0 and number == 0 and name in POSITIVE_FIELDS):
-                low_text = "> 0" if name in POSITIVE_FIELDS else f">= {low:g}"
+            if not fits or (number == low and name in POSITIVE_FIELDS):
+                too_big = isinstance(number, (int, float)) and number > high
+                if too_big:
+                    bound = f"at most {high:,.10g}"
+                else:
+                    bound = "> 0" if name in POSITIVE_FIELDS else f">= {low:g}"
                 value = f"{number:g}" if isinstance(number, (int, float)) else repr(number)
                 raise ConfigurationError(
-                    f"{setting} must be {low_text} and at most {high:g}{why}, got {value}: "
-                    f"`pulumi config set {setting} <number>`."
+                    f"{setting} must be {bound}{why}, got {value}: `pulumi config set {setting} <number>`."
                 )
 
     @property
