@@ -7,7 +7,9 @@ process-wide rate limit and may go to the next endpoint. Whether and when to ret
 ``Retry`` (:class:`AgoraRetry` adds a ceiling on ``Retry-After`` and makes the first retry back off too),
 consulted between attempts: backoff with jitter, ``Retry-After``, and which errors are safe to retry. Both
 methods used here (GET, and PATCH, which sets absolute values and so is idempotent) are retried on
-connection errors, read timeouts, 429 and 5xx.
+connection errors, read timeouts, 429 and 5xx. A 429 also slows the whole process (the shared bucket of
+:mod:`.ratelimit`) and, while the call's deadline allows, is waited out without counting toward giving up: the
+account's budget is shared with other deployments, and their traffic is no reason to fail.
 
 The retry policy is built by :func:`build_retry` from a :class:`ClientConfig`, so tests can pin it
 (``backoff_jitter=0``) and the worst-case time of a call is computable: see :func:`worst_case_seconds`.
@@ -52,7 +54,7 @@ from .errors import (
 from .identity import SettingIdentity
 from .kinds import LEGACY, SettingKind
 from .names import SECRET_STORAGE_FIELDS
-from .ratelimit import TokenBucket, shared_bucket
+from .ratelimit import THROTTLE_WINDOW, TokenBucket, shared_bucket
 from .signing import basic_authorization, hmac_headers, host_header, http_date
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -338,6 +340,8 @@ class AgoraClient:
         # Whether any attempt so far may have reached Agora and been applied, its answer lost (a PATCH only).
         maybe_applied = False
         index = 0
+        deadline = time.monotonic() + worst_case_seconds(self.config)
+        throttled = 0  # 429s waited out: not counted toward giving up
         while True:
             origin = self._origins[index % len(self._origins)]
             if origin not in tried:
@@ -375,7 +379,7 @@ class AgoraClient:
                     retry = retry.increment(method, url, error=error if isinstance(error, Exception) else exc)
                 except Exception:  # noqa: BLE001 - urllib3 ends the budget with MaxRetryError or the error itself
                     raise self._transport_error(
-                        method, path, exc, tried, len(retry.history) + 1, secrets, maybe_applied
+                        method, path, exc, tried, len(retry.history) + 1 + throttled, secrets, maybe_applied
                     ) from None
                 retry.sleep()
                 index += 1
@@ -390,6 +394,10 @@ class AgoraClient:
                         "answer of Agora's is, so it was not read"
                     ),
                 )
+            if status == 429 and self._wait_out_throttle(retry, response, deadline):
+                response.close()
+                throttled += 1
+                continue  # the same endpoint: the budget is the account's, wherever the request goes
             if status in RETRY_STATUSES and retry.is_retry(method, status, "Retry-After" in response.headers):
                 try:
                     retry = retry.increment(method, url, response=response.raw)
@@ -403,7 +411,7 @@ class AgoraClient:
             if status == 200:
                 return response, origin, secrets
             raise self._api_error(
-                method, path, response, origin, tried, len(retry.history) + 1, secrets, maybe_applied
+                method, path, response, origin, tried, len(retry.history) + 1 + throttled, secrets, maybe_applied
             )
 
     def _check_target(self, method: str, origin: str, path: str, prepared: requests.PreparedRequest) -> None:
@@ -416,6 +424,14 @@ class AgoraClient:
                 f"{key} {shown_url(origin)!r} would send {method} to {prepared.path_url!r} instead of the API's {path}: set "
                 f"it to an origin (scheme, host and optional port) such as {DEFAULT_ENDPOINT}."
             )
+
+    def _wait_out_throttle(self, retry: Retry, response: requests.Response, deadline: float) -> bool:
+        """A 429 slows the whole process (the shared bucket pauses for ``Retry-After`` and lowers its rate);
+        whether this call then simply tries again, uncounted: yes while its overall deadline
+        (:func:`worst_case_seconds` from its start) leaves room for the pause, else the 429 counts like a 503."""
+        pause = retry.get_retry_after(response.raw) or 0.0
+        self._limiter.throttled(pause)
+        return time.monotonic() + (pause or THROTTLE_WINDOW) < deadline
 
     def _api_error(
         self,

@@ -28,6 +28,29 @@ DEFAULT_MAX_REQUESTS_PER_SECOND = 50.0
 """The Media Broadcast reference's call frequency limit (above it: 429)."""
 
 
+MIN_REQUESTS_PER_SECOND = 0.1
+"""The slowest ``agora:maxRequestsPerSecond``: one request every 10 s. Below it a call would wait minutes to
+years for its turn, silently (1e-9 is 32 years)."""
+
+NUMBER_BOUNDS: dict[str, tuple[str, float, float, str]] = {
+    "max_requests_per_second": (
+        "agora:maxRequestsPerSecond", MIN_REQUESTS_PER_SECOND, 1_000_000.0,
+        f" ({MIN_REQUESTS_PER_SECOND:g} is one request every {1 / MIN_REQUESTS_PER_SECOND:g} s; Agora allows 50)",
+    ),
+    "max_retries": ("agora:maxRetries", 0, 20, ""),
+    "read_timeout": ("agora:timeoutSeconds", 0, 3600.0, ""),
+    "connect_timeout": ("agora:connectTimeoutSeconds", 0, 3600.0, ""),
+    "backoff_factor": ("agora:retryBackoffSeconds", 0, 3600.0, ""),
+    "backoff_jitter": ("agora:retryJitterSeconds", 0, 3600.0, ""),
+    "max_retry_after": ("agora:maxRetryAfterSeconds", 0, 3600.0, ""),
+}
+"""Every numeric setting's (config key, lowest, highest, note): a value outside would hang a call for years or
+end in an ``OverflowError`` deep in the socket or retry code instead of an error naming the key."""
+
+POSITIVE_FIELDS = frozenset({"read_timeout", "connect_timeout"})
+"""Numeric settings that must be above their lowest value (0), not equal to it."""
+
+
 def is_loopback_host(host: str) -> bool:
     """``localhost`` or an address in 127.0.0.0/8 or ::1, decided by parsing, never by prefix
     (``127.attacker.example`` is a remote name)."""
@@ -156,16 +179,18 @@ class ClientConfig:
                 f"agora:authScheme must be one of {', '.join(AUTH_SCHEMES)}, got {self.auth_scheme!r}: "
                 "`pulumi config set agora:authScheme hmac` (the Media Broadcast API) or `basic`."
             )
-        for setting, number, minimum in (
-            ("agora:maxRetries", float(self.max_retries), 0),
-            ("agora:timeoutSeconds", self.read_timeout, None),
-            ("agora:connectTimeoutSeconds", self.connect_timeout, None),
-            ("agora:maxRequestsPerSecond", self.max_requests_per_second, None),
-        ):
-            if (minimum is not None and number < minimum) or (minimum is None and number <= 0):
-                bound = f">= {minimum}" if minimum is not None else "> 0"
+        for name, (setting, low, high, why) in NUMBER_BOUNDS.items():
+            number = getattr(self, name)
+            fits = isinstance(number, (int, float)) and math.isfinite(number) and low <= number <= high
+            if not fits or (number == low and name in POSITIVE_FIELDS):
+                too_big = isinstance(number, (int, float)) and number > high
+                if too_big:
+                    bound = f"at most {high:,.10g}"
+                else:
+                    bound = "> 0" if name in POSITIVE_FIELDS else f">= {low:g}"
+                value = f"{number:g}" if isinstance(number, (int, float)) else repr(number)
                 raise ConfigurationError(
-                    f"{setting} must be {bound}, got {number:g}: `pulumi config set {setting} <number>`."
+                    f"{setting} must be {bound}{why}, got {value}: `pulumi config set {setting} <number>`."
                 )
 
     @property

@@ -11,7 +11,18 @@ one window. So here a spent token comes back exactly ``burst / rate`` seconds af
 log of the last ``burst`` grants): at most ``burst`` grants in any ``burst / rate``-second window, and still
 ``rate`` per second in the long run. With the default ``burst`` (``rate`` for whole rates of at least 1) that
 is at most ``rate`` calls in any second, all of them available at once after an idle second; ``burst=1``
-spaces calls evenly ``1 / rate`` apart instead, for servers that also dislike bursts.
+spaces calls evenly ``1 / rate`` apart instead, for servers that also dislike bursts. A fractional rate above 1
+cannot keep both promises (at most 2 calls in every second means at most 2 per second in the long run), so
+the window holds ``floor(rate)`` calls per second: 2.5 gives at most 2 in any second, never 3 or 4.
+
+The configured rate is a ceiling, not a quota: the account's budget is shared with every other process using
+the same customer ID (parallel CI jobs, one stack per App ID), which no process can see. So the bucket is also
+*adaptive*, the way the AWS SDKs' adaptive retry mode and the client-side throttling of Google's SRE book are:
+a 429 (:meth:`TokenBucket.throttled`) pauses every caller of the process for the answer's ``Retry-After``,
+then lowers the process's rate multiplicatively (to :data:`DECREASE` times what it was sending) and spaces
+calls evenly at that rate; the rate then climbs back linearly (:data:`RECOVERY_PER_SECOND`) until it reaches the
+ceiling again. Processes that share an account thus converge to shares of it that add up to about the limit,
+with few 429s, without talking to each other.
 """
 
 from __future__ import annotations
@@ -24,6 +35,21 @@ from typing import Callable, Optional
 
 _MIN_SLEEP = 1e-6
 """Shortest sleep: ensures progress when a wake-up lands a rounding error short of the deadline."""
+
+DECREASE = 0.5
+"""After a 429 the process's rate becomes this fraction of what it was sending in the last second."""
+
+RECOVERY_PER_SECOND = 0.02
+"""After the pause, the rate climbs back by this fraction of the ceiling per second (2.5/s each second at 50/s):
+slow enough that processes sharing an account rarely overshoot it together, fast enough that a lone process is
+back at its ceiling within 20 s of the others finishing."""
+
+LOWEST_ADAPTIVE_RATE = 1.0
+"""However often it is throttled, a process keeps sending at least this many requests per second (or its
+ceiling, if lower), so a call always makes progress within its deadline."""
+
+THROTTLE_WINDOW = 1.0
+"""How long a 429 without a usable ``Retry-After`` pauses the process: the limit is per second."""
 
 ARRIVAL_MARGIN = 0.1
 """Seconds added to the window of the process's shared buckets. Grants are spaced at the client, but
@@ -58,11 +84,17 @@ class TokenBucket:
         self._burst = int(burst)
         if not (math.isfinite(margin) and margin >= 0):
             raise ValueError(f"margin must be a finite number >= 0, got {margin!r}")
-        self._window = self._burst / self._rate + margin
+        # Whole calls per second: a fractional part cannot be spent in any one second (see the module doc).
+        self._per_second = float(math.floor(self._rate)) if self._rate >= 1 else self._rate
+        self._window = self._burst / self._per_second + margin
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
         self._grants: deque[float] = deque(maxlen=self._burst)
+        self._last_grant = -math.inf
+        self._paused_until = -math.inf
+        self._lowered_to: Optional[float] = None  # the rate after the last 429, None: at the ceiling
+        self._recovering_from = 0.0  # when the climb back from ``_lowered_to`` started
 
     @property
     def rate(self) -> float:
@@ -87,11 +119,57 @@ class TokenBucket:
                 now = self._clock()
                 if start is None:
                     start = now
-                if len(self._grants) < self._burst or now - self._grants[0] >= self._window:
+                adaptive = self._adaptive_rate(now)
+                full = len(self._grants) >= self._burst and now - self._grants[0] < self._window
+                paced = adaptive is not None and now - self._last_grant < 1.0 / adaptive
+                if not (full or paced or now < self._paused_until):
                     self._grants.append(now)
+                    self._last_grant = now
                     return now - start
-                wait = self._grants[0] + self._window - now
+                wait = self._paused_until - now
+                if full:
+                    wait = max(wait, self._grants[0] + self._window - now)
+                if paced and adaptive is not None:
+                    wait = max(wait, self._last_grant + 1.0 / adaptive - now)
             self._sleep(max(wait, _MIN_SLEEP))
+
+    def throttled(self, retry_after: float) -> None:
+        """The server answered 429: pause every caller for ``retry_after`` seconds (:data:`THROTTLE_WINDOW`
+        when it gave none), and lower the rate unless it was already lowered for this pause (the other calls
+        in flight when it began are answered 429 too, and say nothing new)."""
+        pause = retry_after if math.isfinite(retry_after) and retry_after > 0 else THROTTLE_WINDOW
+        with self._lock:
+            now = self._clock()
+            lowered_for_this_pause = now < self._paused_until and self._lowered_to is not None
+            self._paused_until = max(self._paused_until, now + pause)
+            if lowered_for_this_pause:
+                return
+            current = self._adaptive_rate(now)
+            sent = sum(1 for t in self._grants if now - t < 1.0)  # what it was really sending
+            base = min(self._per_second if current is None else current, max(float(sent), 1.0))
+            self._lowered_to = max(min(LOWEST_ADAPTIVE_RATE, self._per_second), base * DECREASE)
+            self._recovering_from = self._paused_until
+            self._last_grant = -math.inf  # the pause spaced the next call already: it may go when the pause ends
+
+    @property
+    def current_rate(self) -> float:
+        """Calls per second the bucket allows now: the ceiling, or less after a 429 (0 while paused)."""
+        with self._lock:
+            now = self._clock()
+            if now < self._paused_until:
+                return 0.0
+            adaptive = self._adaptive_rate(now)
+            return self._per_second if adaptive is None else adaptive
+
+    def _adaptive_rate(self, now: float) -> Optional[float]:
+        """The lowered rate at ``now`` (called under the lock), or ``None`` once it has climbed back."""
+        if self._lowered_to is None:
+            return None
+        climbed = self._lowered_to + RECOVERY_PER_SECOND * self._per_second * max(0.0, now - self._recovering_from)
+        if climbed >= self._per_second:
+            self._lowered_to = None
+            return None
+        return climbed
 
 
 _shared: dict[float, TokenBucket] = {}

@@ -217,7 +217,7 @@ def test_endpoints_from_stack_config_and_environment() -> None:
         ({"endpoint": "https://a.example", "endpoints": ("https://b.example",)}, "both set"),
         ({"endpoints": ("https://a.example", "http://b.example")}, "agora:endpoints 'http://b.example' is plain http"),
         ({"auth_scheme": "digest"}, "agora:authScheme must be one of hmac, basic"),
-        ({"max_requests_per_second": 0}, "agora:maxRequestsPerSecond must be > 0"),
+        ({"max_requests_per_second": 0}, "agora:maxRequestsPerSecond must be >= 0.1"),
     ],
 )
 def test_bad_transport_configuration_is_a_clear_error(fields: dict[str, Any], words: str) -> None:

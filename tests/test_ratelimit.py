@@ -7,7 +7,14 @@ import threading
 
 import pytest
 
-from agora_pulumi.ratelimit import ARRIVAL_MARGIN, TokenBucket, shared_bucket
+from agora_pulumi.ratelimit import (
+    ARRIVAL_MARGIN,
+    DECREASE,
+    LOWEST_ADAPTIVE_RATE,
+    RECOVERY_PER_SECOND,
+    TokenBucket,
+    shared_bucket,
+)
 
 
 class FakeClock:
@@ -190,3 +197,63 @@ def test_the_shared_buckets_margin_keeps_delayed_arrivals_under_the_rate() -> No
     late = [t + (0.099 if i == 49 else 0.0) for i, t in enumerate(granted)]
     assert most_in_any_window(sorted(late), 1.0) <= 50
     assert shared_bucket(50).window == pytest.approx(1.0 + ARRIVAL_MARGIN)
+
+
+@pytest.mark.parametrize("rate", [2.5, 1.5, 7.9, 50.5])
+def test_a_fractional_rate_is_never_exceeded_in_any_second(rate: float) -> None:
+    """Issue 20 item 8/10: 2.5 per second used to let 4 calls through one second (burst 2, window 0.8 s)."""
+    limiter, clock = bucket(rate)
+    times = grant_times(limiter, clock, 4 * int(rate) + 5)
+    assert most_in_any_window(times, 1.0) <= rate
+    # and the rate is still used: a whole number of calls per second, floor(rate)
+    assert most_in_any_window(times, 1.0) == math.floor(rate)
+
+
+def test_a_429_pauses_every_caller_for_retry_after_then_paces_at_a_lower_rate() -> None:
+    limiter, clock = bucket(50)
+    grant_times(limiter, clock, 20)  # sending 20 in the last second
+    limiter.throttled(1.0)
+    assert limiter.current_rate == 0.0
+    first = grant_times(limiter, clock, 1)[0]
+    assert first >= 1.0  # nobody went before Retry-After had passed
+    assert limiter.current_rate == pytest.approx(20 * DECREASE, abs=0.5)
+    times = grant_times(limiter, clock, 6)
+    gaps = [b - a for a, b in zip([first, *times], times)]
+    assert all(gap >= 1 / (20 * DECREASE + 1) for gap in gaps)  # evenly spaced, no burst
+
+
+def test_the_429s_of_calls_already_in_flight_do_not_lower_the_rate_again() -> None:
+    limiter, clock = bucket(50)
+    grant_times(limiter, clock, 40)
+    limiter.throttled(1.0)
+    lowered = 40 * DECREASE
+    for _ in range(7):  # the rest of the burst, answered 429 during the pause
+        limiter.throttled(1.0)
+    clock.sleep(1.0)
+    assert limiter.current_rate == pytest.approx(lowered)
+
+
+def test_the_rate_recovers_gradually_to_the_ceiling() -> None:
+    limiter, clock = bucket(50)
+    grant_times(limiter, clock, 50)
+    limiter.throttled(1.0)
+    clock.sleep(1.0)
+    low = limiter.current_rate
+    clock.sleep(2.0)
+    assert low < limiter.current_rate < 50
+    clock.sleep((50 - low) / (RECOVERY_PER_SECOND * 50) + 0.01)
+    assert limiter.current_rate == 50
+    assert [limiter.acquire() for _ in range(50)] == [0.0] * 50  # the burst is back too
+
+
+def test_a_429_without_retry_after_pauses_a_second_and_the_rate_never_falls_below_the_lowest() -> None:
+    limiter, clock = bucket(50)
+    for _ in range(20):
+        limiter.acquire()
+        limiter.throttled(0.0)
+        clock.sleep(1.0)
+    assert limiter.current_rate >= LOWEST_ADAPTIVE_RATE
+    limiter.throttled(0.0)
+    start = clock()
+    limiter.acquire()
+    assert clock.last - start >= 1.0

@@ -23,6 +23,7 @@ from .faults import FaultConfig, FaultItem, parse_fault_spec
 from .models import DEFAULT_CUSTOMER_ID, DEFAULT_CUSTOMER_SECRET, EntryPoints
 from .server import EmulatorServer
 from .state import EmulatorConfig, parse_entry_point
+from .throttle import DEFAULT_RATE_LIMIT
 
 PROG = "agora-fls-emulator"
 
@@ -118,6 +119,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="per-connection idle/read timeout, against stalled clients (default: %(default)s)",
     )
+    parser.add_argument(
+        "--rate-limit",
+        type=lambda t: int(_ranged(int, 0, 1_000_000)(t)),
+        default=DEFAULT_RATE_LIMIT,
+        metavar="N",
+        help="Agora's call frequency limit: API requests per second per customer ID, above it 429 with"
+        " Retry-After; 0 turns it off (default: %(default)s)",
+    )
     faults = parser.add_argument_group("fault injection (also settable at runtime: POST /_emulator/faults)")
     faults.add_argument(
         "--fail-rate",
@@ -181,6 +190,7 @@ def parse_config(argv: Sequence[str]) -> EmulatorConfig:
         auth=args.auth,
         max_clock_skew=args.max_clock_skew,
         clock_offset=args.clock_offset,
+        rate_limit=args.rate_limit,
     )
 
 
@@ -194,6 +204,8 @@ def banner(config: EmulatorConfig) -> List[str]:
         f" {config.clock_offset:g} s)",
         f"entry points: {', '.join(eps.listing()) if eps.restricted else 'any (no --entry-point given)'}",
         f"storage: {config.db or 'in memory'}",
+        "rate limit: "
+        + (f"{config.rate_limit} requests/s per customer ID" if config.rate_limit else "off (--rate-limit 0)"),
         f"faults: {json.dumps(faults)}",
     ]
 

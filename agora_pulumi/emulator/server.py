@@ -34,6 +34,7 @@ from .auth import AuthResult, SignedParts
 from .faults import FaultItem, fault_response
 from .responses import MAX_BODY_BYTES, Response, error_response
 from .state import EmulatorApp, EmulatorConfig, LogSink, logged_body
+from .throttle import claimed_customer
 
 LINGER_SECONDS = 1.0
 LINGER_BYTES = 1 << 20
@@ -137,6 +138,7 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
     _started = 0.0
     _status: Optional[int] = None
     _fault_label = ""
+    _throttled = False
     _linger = False
     _dropped = False
     _pending_record: Optional[dict[str, Any]] = None
@@ -200,6 +202,7 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
         self._started = time.monotonic()
         self._status = None
         self._fault_label = ""
+        self._throttled = False
         self._pending_record = None
         self.command = None  # type: ignore[assignment]
         self.path = ""
@@ -300,6 +303,8 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
         line = f"{time.strftime('%H:%M:%S')} {method} {path} {status} {self._request_id} {elapsed:.1f}ms"
         if self._fault_label:
             line += f" fault={self._fault_label}"
+        if self._throttled:
+            line += " throttled"
         self.server.app.log(line)
 
     # --- body framing -------------------------------------------------------------------------------
@@ -360,6 +365,8 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
                 return
             auth = self._authenticate(body)
             self._pending_record.update(auth=auth.state, auth_scheme=auth.scheme, body=logged_body(body))
+            if self._over_rate_limit():
+                return
             fault, self._fault_label, latency = app.faults.take(method)
             self._pending_record["fault"] = self._fault_label or None
             if latency > 0:
@@ -368,6 +375,20 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
         finally:
             self._record_request()
             self._log_line()
+
+    def _over_rate_limit(self) -> bool:
+        """Answer 429 with ``Retry-After`` when the claimed customer is over its per-second budget (see
+        :mod:`.throttle`): before the credentials are checked and before anything is applied."""
+        limit = self.server.app.rate_limit
+        retry_after = limit.admit(claimed_customer(self.headers.get("Authorization")))
+        if retry_after is None:
+            return False
+        self._throttled = True
+        assert self._pending_record is not None
+        self._pending_record["throttled"] = True
+        message = f"Too Many Requests: over {limit.per_second} requests per second for this customer ID"
+        self._send(error_response(429, message, self._request_id, (("Retry-After", str(retry_after)),)))
+        return True
 
     def _authenticate(self, body: Optional[bytes]) -> AuthResult:
         """The auth verdict on this request; the signed parts are taken exactly as received (the raw
@@ -396,6 +417,7 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
             "date": self.headers.get("Date"),  # public (it is signed, not secret): shows each attempt's own
             "body": None,
             "fault": None,
+            "throttled": False,
         }
 
     def _record_request(self) -> None:

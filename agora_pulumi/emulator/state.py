@@ -25,6 +25,7 @@ from .models import (
     redact,
 )
 from .responses import SnapshotSettingsApi
+from .throttle import DEFAULT_RATE_LIMIT, CustomerRateLimit
 
 LogSink = Callable[[str], None]
 
@@ -35,7 +36,8 @@ class EmulatorConfig:
 
     ``auth`` is which schemes are accepted (``any``, ``basic`` or ``hmac``); ``max_clock_skew`` how far
     (seconds) an HMAC ``Date`` may be from the emulator's clock; ``clock_offset`` is added to the real time
-    to make that clock, so a test can put the server's clock ahead of or behind the client's.
+    to make that clock, so a test can put the server's clock ahead of or behind the client's. ``rate_limit``
+    is Agora's call frequency limit, API requests per second per customer ID (``0``: no limit).
     """
 
     host: str = "127.0.0.1"
@@ -50,6 +52,7 @@ class EmulatorConfig:
     auth: AuthMode = "any"
     max_clock_skew: float = DEFAULT_MAX_CLOCK_SKEW
     clock_offset: float = 0.0
+    rate_limit: int = DEFAULT_RATE_LIMIT
 
 
 def parse_entry_point(text: str) -> Tuple[str, str]:
@@ -73,6 +76,7 @@ class EmulatorApp:
         self.store = SettingsStore(config.db)
         self.requests = RequestLog()
         self.faults = FaultInjector(config.faults)
+        self.rate_limit = CustomerRateLimit(config.rate_limit)
         self.entry_points = EntryPoints(config.entry_points)
         self.authenticator = Authenticator(
             config.customer_id, config.customer_secret, config.auth, config.max_clock_skew, self.now
@@ -91,9 +95,11 @@ class EmulatorApp:
             self._log(line)
 
     def reset(self) -> None:
-        """The admin reset: settings, faults and the request log, back to an empty emulator."""
+        """The admin reset: settings, faults, the rate limit's windows and the request log, back to an empty
+        emulator."""
         self.store.reset()
         self.faults.configure(FaultConfig())
+        self.rate_limit.reset()
         self.requests.clear()
 
 

@@ -242,6 +242,7 @@ def running_emulator(
     auth: str = "any",
     max_clock_skew: Optional[float] = None,
     clock_offset: float = 0,
+    rate_limit: Optional[int] = None,
 ) -> Iterator[EmulatorHandle]:
     """Start an emulator on a free 127.0.0.1 port, yield its handle, stop it on exit.
 
@@ -249,7 +250,9 @@ def running_emulator(
     further CLI flags (``--socket-timeout 0.5``, ``--fault 503``...); in-process mode parses them with the
     same parser, so both modes accept the same options. ``auth`` (``any``/``basic``/``hmac``),
     ``max_clock_skew`` and ``clock_offset`` (seconds added to the emulator's clock) are ``--auth``,
-    ``--max-clock-skew`` and ``--clock-offset``.
+    ``--max-clock-skew`` and ``--clock-offset``. ``rate_limit`` is ``--rate-limit`` (``None``: the emulator's
+    default, Agora's 50 requests per second per customer ID; ``0``: off, for tests that send bursts and are
+    not about the limit).
     """
     args = ["--host", "127.0.0.1", "--customer-id", customer_id, "--customer-secret", customer_secret]
     for entry_point in entry_points:
@@ -264,6 +267,8 @@ def running_emulator(
         args += ["--max-clock-skew", repr(float(max_clock_skew))]
     if clock_offset:
         args.append(f"--clock-offset={float(clock_offset)!r}")  # "=": a negative value is not an option
+    if rate_limit is not None:
+        args += ["--rate-limit", str(int(rate_limit))]
     args += list(extra_args)
     handle = EmulatorHandle(args, in_process=in_process)
     handle.start()

@@ -19,13 +19,14 @@ from .support import ENTRY_POINTS, new_session
 
 @pytest.fixture(scope="module")
 def subprocess_emulator() -> Iterator[EmulatorHandle]:
-    with running_emulator(in_process=False, entry_points=ENTRY_POINTS) as handle:
+    # No rate limit: one emulator serves the whole module in turn (the limit has its own tests, test_rate_limit.py).
+    with running_emulator(in_process=False, entry_points=ENTRY_POINTS, rate_limit=0) as handle:
         yield handle
 
 
 @pytest.fixture(scope="module")
 def in_process_emulator() -> Iterator[EmulatorHandle]:
-    with running_emulator(in_process=True, entry_points=ENTRY_POINTS) as handle:
+    with running_emulator(in_process=True, entry_points=ENTRY_POINTS, rate_limit=0) as handle:
         yield handle
 
 
@@ -39,8 +40,9 @@ def emu(request: pytest.FixtureRequest) -> EmulatorHandle:
 
 @pytest.fixture
 def open_emu() -> Iterator[EmulatorHandle]:
-    """A fresh in-process emulator where every entry point exists (no ``--entry-point``)."""
-    with running_emulator() as handle:
+    """A fresh in-process emulator where every entry point exists (no ``--entry-point``), without the rate
+    limit (its tests send what they need as fast as they can)."""
+    with running_emulator(rate_limit=0) as handle:
         yield handle
 
 

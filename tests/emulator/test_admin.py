@@ -24,6 +24,7 @@ LOG_KEYS = {
     "auth_scheme",
     "body",
     "fault",
+    "throttled",
 }
 
 
@@ -58,6 +59,7 @@ def test_request_log_records_api_requests_in_order_with_secrets_redacted(
     assert log[1]["body"] is None
     assert log[4]["body"] == f"<invalid json, {len(broken)} bytes>"
     assert all(e["fault"] is None for e in log)
+    assert not any(e["throttled"] for e in log)
     dumped = json.dumps(log)
     for secret in ("test access key", "test secret key", "SK-LEAK", CREDS[1], basic(*CREDS)):
         assert secret not in dumped

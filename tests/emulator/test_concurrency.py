@@ -37,7 +37,7 @@ def expected(thread: int, index: int) -> Tuple[Tuple[str, str, str], Dict[str, A
 @pytest.mark.parametrize("mode", ["in_process", "subprocess_db"])
 def test_parallel_patches_of_distinct_settings_lose_nothing(mode: str, tmp_path: Path) -> None:
     db = str(tmp_path / "c.sqlite") if mode == "subprocess_db" else None
-    with running_emulator(in_process=mode == "in_process", db=db) as emu:
+    with running_emulator(in_process=mode == "in_process", db=db, rate_limit=0) as emu:  # a burst, on purpose
 
         def worker(thread: int) -> List[int]:
             session = new_session()
@@ -66,7 +66,7 @@ def test_parallel_patches_of_distinct_settings_lose_nothing(mode: str, tmp_path:
 def test_parallel_merges_into_one_setting_keep_every_field(tmp_path: Path) -> None:
     """Concurrent PATCHes of *different* fields of one setting: the merge is atomic, so the final setting
     holds the last value each field was given, whatever the interleaving."""
-    with running_emulator(db=str(tmp_path / "m.sqlite")) as emu:
+    with running_emulator(db=str(tmp_path / "m.sqlite"), rate_limit=0) as emu:  # a burst, on purpose
         target = emu.url + settings_path()
 
         def interval_writer(_: int) -> None:

@@ -35,7 +35,9 @@ PATH = settings_path()
 @pytest.fixture(scope="module", params=["in_process", "subprocess"])
 def hard(request: pytest.FixtureRequest) -> Iterator[EmulatorHandle]:
     with running_emulator(
-        in_process=request.param == "in_process", extra_args=["--socket-timeout", str(SOCKET_TIMEOUT)]
+        in_process=request.param == "in_process",
+        extra_args=["--socket-timeout", str(SOCKET_TIMEOUT)],
+        rate_limit=0,  # the module's many attacks share this emulator; the limit is not what is tested here
     ) as emu:
         assert new_session().patch(emu.url + PATH, json=DOC_EXAMPLE).status_code == 200
         yield emu

@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterator, TypeVar
 import pytest
 
 from agora_pulumi.regions import PUSH_REGIONS
-from agora_pulumi.testing.emulator import EmulatorHandle
+from agora_pulumi.testing.emulator import EmulatorHandle, running_emulator
 from agora_pulumi.testing.engine import ProviderServer
 from tests.support import APP_ID, clean_env, setting_inputs, stack_config
 
@@ -59,10 +59,11 @@ def in_parallel(fn: Callable[[int], T]) -> tuple[list[T], float]:
 
 
 @pytest.fixture
-def slow_flaky_emu(emu: EmulatorHandle) -> Iterator[EmulatorHandle]:
-    emu.set_faults(latency_ms=LATENCY_MS, fail_rate=FAIL_RATE, fail_status=503)
-    yield emu
-    emu.set_faults()
+def slow_flaky_emu() -> Iterator[EmulatorHandle]:
+    # Its own emulator without Agora's rate limit: the test lifts the client's too (see config below).
+    with running_emulator(auth="hmac", rate_limit=0) as emu:
+        emu.set_faults(latency_ms=LATENCY_MS, fail_rate=FAIL_RATE, fail_status=503)
+        yield emu
 
 
 def config(url: str) -> dict[str, str]:
