@@ -21,12 +21,12 @@ from concurrent import futures
 from typing import Any, Mapping, Optional
 
 import grpc
-from google.protobuf import empty_pb2, json_format, struct_pb2
+from google.protobuf import empty_pb2
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2
 
 from ..native.schema import token
-from .engine import ServedProvider
+from .engine import ServedProvider, from_struct, to_struct
 
 UNKNOWN = rpc.UNKNOWN
 SECRET_SIG = {rpc._special_sig_key: rpc._special_secret_sig}
@@ -50,16 +50,6 @@ def unwrap(value: Any) -> Any:
     if isinstance(value, list):
         return [unwrap(v) for v in value]
     return value
-
-
-def to_struct(props: Mapping[str, Any]) -> struct_pb2.Struct:
-    struct = struct_pb2.Struct()
-    struct.update(dict(props))
-    return struct
-
-
-def from_struct(struct: struct_pb2.Struct) -> dict[str, Any]:
-    return dict(json_format.MessageToDict(struct))
 
 
 class _Engine(engine_pb2_grpc.EngineServicer):
