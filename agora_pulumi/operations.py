@@ -108,6 +108,16 @@ def write_setting(client: AgoraClient, kind: SettingKind, props: Mapping[str, An
     return setting
 
 
+def identity_to_read(kind: SettingKind, props: Mapping[str, Any], id_: str) -> SettingIdentity:
+    """Which setting a refresh (its state) or an import (its id alone) reads, or an error saying the id's form."""
+    identity = SettingIdentity.from_props(props, id_)
+    if identity is None:
+        raise SnapshotSettingError(
+            f"Cannot read {kind.label} {id_!r}: the id must be 'appId/entryPoint/region', e.g. myAppId/live/na."
+        )
+    return identity
+
+
 def read_setting(
     client: AgoraClient,
     kind: SettingKind,

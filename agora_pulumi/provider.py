@@ -41,6 +41,7 @@ from .operations import (
     SnapshotSettingError,
     diff_summary,
     disable_setting,
+    identity_to_read,
     note_stderr,
     read_setting,
     write_setting,
@@ -129,11 +130,7 @@ class SnapshotSettingProvider(AgoraResourceProvider):
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         previous = _plain(props)
-        identity = SettingIdentity.from_props(previous, id_)
-        if identity is None:
-            raise SnapshotSettingError(
-                f"Cannot read {self.KIND.label} {id_!r}: the id must be 'appId/entryPoint/region'."
-            )
+        identity = identity_to_read(self.KIND, previous, id_)
         state = read_setting(self._client(), self.KIND, identity, previous or None)
         if state is None:
             return ReadResult("", {})

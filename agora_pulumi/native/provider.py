@@ -31,7 +31,14 @@ from ..errors import AgoraError
 from ..identity import SettingIdentity
 from ..kinds import SettingKind
 from ..model import check_props, diff_paths, diff_props
-from ..operations import SnapshotSettingError, disable_setting, look_up_setting, read_setting, write_setting
+from ..operations import (
+    SnapshotSettingError,
+    disable_setting,
+    identity_to_read,
+    look_up_setting,
+    read_setting,
+    write_setting,
+)
 from ..set_model import SETTINGS, check_set, key_members, member_diff, members
 from ..set_operations import create_set, delete_set, read_set, update_set
 from ..unknowns import is_unknown
@@ -161,12 +168,7 @@ class AgoraProvider(p.Provider):
             state = await self._blocking(lambda: read_set(client(), request.resource_id, previous, warn))
             return p.ReadResponse(request.resource_id, to_map(state), to_map(state))
         kind = _kind(request.type)
-        identity = SettingIdentity.from_props(previous, request.resource_id)
-        if identity is None or identity.id != request.resource_id and not previous:
-            raise ProviderError(
-                f"Cannot read {kind.label} {request.resource_id!r}: the id must be 'appId/entryPoint/region', "
-                "e.g. `pulumi import agora:fls:SnapshotSetting my-setting myAppId/live/na`."
-            )
+        identity = identity_to_read(kind, previous, request.resource_id)
         found = await self._blocking(lambda: read_setting(client(), kind, identity, previous or None, warn))
         if found is None:
             return p.ReadResponse(None, {}, {})
