@@ -8,6 +8,11 @@ file backend rewrites the whole state after every step; without that the engine 
 and an update of 16 settings; it counts PATCHes and the most requests the emulator saw in any one second
 (by the requests' ``Date``, which has one-second resolution) against Agora's 50/s.
 
+The same program is also run against ``benchmarks.instant_provider`` (same schema and state, no validation, no
+API, instant answers): the engine alone on this machine and CLI. The provider's share of each figure is the
+difference; the engine's checkpointing of a ~3 MB state, not the provider, is what a create of 1,000
+separate resources costs.
+
 Needs ``pulumi`` and ``pulumi-language-yaml`` on PATH; without them it prints why and exits 0 (tests never
 need the CLI). Benchmarks are not tests: nothing fails on a slow figure.
 """
@@ -52,41 +57,77 @@ def _program(root: Path, plugin: Path, n: int, changed: int = 0) -> None:
             f"      entryPoint: {entry}",
             f"      region: {region}",
             "      enabled: true",
+            "      enableModeration: false",  # as Check fills it in: the baseline's state has the same shape
             f"      snapshotInterval: {interval}",
         ]
     (root / "Pulumi.yaml").write_text("\n".join(lines) + "\n")
 
 
+def _instant_plugin(tmp: Path) -> Path:
+    """A plugin directory made by ``provider new`` whose entry point serves the instant provider instead."""
+    plugin = tmp / "instant-provider"
+    subprocess.run([sys.executable, "-m", "agora_pulumi", "provider", "new", str(plugin)], check=True,
+                   capture_output=True)
+    (plugin / "__main__.py").write_text(
+        "import sys\n"
+        f"sys.path.insert(0, {str(Path(__file__).resolve().parent.parent)!r})\n"
+        "from benchmarks.instant_provider import main\n"
+        "main()\n"
+    )
+    return plugin
+
+
+def _stack(tmp: Path, name: str, plugin: Path, n: int, config: dict[str, str]) -> tuple[Path, dict[str, str]]:
+    root, state = tmp / name, tmp / f"{name}-state"
+    root.mkdir()
+    state.mkdir()
+    env = {
+        **os.environ,
+        "PULUMI_BACKEND_URL": f"file://{state}",
+        "PULUMI_CONFIG_PASSPHRASE": "",
+        "PULUMI_SKIP_UPDATE_CHECK": "true",
+    }
+    _program(root, plugin, n)
+    pulumi_command(root, env, "stack", "init")
+    for key, value in config.items():
+        secret = ["--secret"] if key == "agora:customerSecret" else []
+        pulumi_command(root, env, "config", "set", *secret, key, value)
+    return root, env
+
+
+UP = ("up", "--yes", "--skip-preview")
+
+
 def run(n: int, latency_ms: float) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="agora-native-") as tmp, running_emulator(
+    with tempfile.TemporaryDirectory(prefix="agora-native-") as tmp_name, running_emulator(
         auth="hmac", latency_ms=latency_ms, in_process=False
     ) as emu:
-        root = Path(tmp) / "program"
-        root.mkdir()
-        plugin = Path(tmp) / "agora-provider"
+        tmp = Path(tmp_name)
+        plugin = tmp / "agora-provider"
         subprocess.run([sys.executable, "-m", "agora_pulumi", "provider", "new", str(plugin)], check=True,
                        capture_output=True)
-        env = {
-            **os.environ,
-            "PULUMI_BACKEND_URL": f"file://{Path(tmp) / 'state'}",
-            "PULUMI_CONFIG_PASSPHRASE": "",
-            "PULUMI_SKIP_UPDATE_CHECK": "true",
+        config = {
+            "agora:endpoint": emu.url,
+            "agora:customerId": DEFAULT_CUSTOMER_ID,
+            "agora:customerSecret": DEFAULT_CUSTOMER_SECRET,
         }
-        (Path(tmp) / "state").mkdir()
-        _program(root, plugin, n)
-        pulumi_command(root, env, "stack", "init")
-        for key, value in (("agora:endpoint", emu.url), ("agora:customerId", DEFAULT_CUSTOMER_ID)):
-            pulumi_command(root, env, "config", "set", key, value)
-        pulumi_command(root, env, "config", "set", "--secret", "agora:customerSecret", DEFAULT_CUSTOMER_SECRET)
-        figures: dict[str, Any] = {"create": phase(emu, root, env, "up", "--yes", "--skip-preview")}
-        figures["noop"] = phase(emu, root, env, "up", "--yes", "--skip-preview")
+        root, env = _stack(tmp, "program", plugin, n, config)
+        figures: dict[str, Any] = {"create": phase(emu, root, env, *UP)}
+        figures["noop"] = phase(emu, root, env, *UP)
         _program(root, plugin, n, changed=16)
-        figures["update16"] = phase(emu, root, env, "up", "--yes", "--skip-preview")
+        figures["update16"] = phase(emu, root, env, *UP)
         pulumi_command(root, env, "destroy", "--yes", "--skip-preview")
         skip = {**env, "PULUMI_SKIP_CHECKPOINTS": "true"}
         _program(root, plugin, n)
-        figures["create_skip_checkpoints"] = phase(emu, root, skip, "up", "--yes", "--skip-preview")
-        return {"n": n, "latency_ms": latency_ms, "floor_seconds": n / RATE, **figures}
+        figures["create_skip_checkpoints"] = phase(emu, root, skip, *UP)
+
+        instant = _instant_plugin(tmp)
+        base_root, base_env = _stack(tmp, "baseline", instant, n, config)
+        baseline = {"create": round(pulumi_command(base_root, base_env, *UP), 2)}
+        baseline["noop"] = round(pulumi_command(base_root, base_env, *UP), 2)
+        _program(base_root, instant, n, changed=16)
+        baseline["update16"] = round(pulumi_command(base_root, base_env, *UP), 2)
+        return {"n": n, "latency_ms": latency_ms, "floor_seconds": n / RATE, **figures, "engine_alone": baseline}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -100,16 +141,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"native_scale: skipped: {' and '.join(missing)} not on PATH (install the Pulumi CLI to measure)")
         return 0
     rows = []
-    print("| N | create (PATCHes, max/s) | create, checkpoints skipped | no-op up (requests) | update 16 (PATCHes) | floor N/50 |")
-    print("|---|---|---|---|---|---|")
+    print("| N | create (PATCHes, max/s) | create, checkpoints skipped | no-op up (requests) | update 16 (PATCHes) "
+          "| floor N/50 | engine alone: create / no-op / update 16 |")
+    print("|---|---|---|---|---|---|---|")
     for n in (int(v) for v in args.sizes.split(",")):
         row = run(n, args.latency_ms)
         rows.append(row)
         c, s, z, u = row["create"], row["create_skip_checkpoints"], row["noop"], row["update16"]
+        e = row["engine_alone"]
         print(
             f"| {n} | {c['seconds']} s ({c['patches']}, {c['max_per_second']}) | {s['seconds']} s "
             f"({s['max_per_second']}/s) | {z['seconds']} s ({z['requests']}) | {u['seconds']} s ({u['patches']}) | "
-            f"{row['floor_seconds']:.0f} s |",
+            f"{row['floor_seconds']:.0f} s | {e['create']} s / {e['noop']} s / {e['update16']} s |",
             flush=True,
         )
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from typing import Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 import grpc
 import grpc.aio
@@ -21,7 +21,12 @@ from .provider import AgoraProvider
 from .server import ShapedServicer
 
 
-def main(argv: Optional[Sequence[str]] = None) -> None:
+def main(
+    argv: Optional[Sequence[str]] = None,
+    make_provider: Callable[..., AgoraProvider] = AgoraProvider,
+) -> None:
+    """Serve until the engine stops the process. ``make_provider``: another provider class on the same server
+    (``benchmarks.instant_provider`` measures the engine alone with it)."""
     args = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(prog="agora-pulumi-provider", description="The agora Pulumi provider (gRPC).")
     parser.add_argument("engine", nargs="?", default="", help="the Pulumi engine's address")
@@ -29,7 +34,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     parser.add_argument("--logtostderr", action="store_true", help="ignored (passed by the CLI)")
     parser.add_argument("-v", type=int, default=0, help="ignored (passed by the CLI)")
     known, _ = parser.parse_known_args(args)
-    provider = AgoraProvider(engine=known.engine or None)
+    provider = make_provider(engine=known.engine or None)
 
     async def serve() -> None:
         server = grpc.aio.server(options=_GRPC_CHANNEL_OPTIONS)
