@@ -114,6 +114,12 @@ def unknown_key(key: str, allowed: Sequence[str]) -> str:
     return f"unknown key{hint} (allowed: {', '.join(allowed)})"
 
 
+def unknown_property(key: str, allowed: Sequence[str]) -> str:
+    """:func:`unknown_key` as a reason that reads on after the property's path (``colour is an unknown key``):
+    a check failure reaches the user as ``<path> <reason>`` (see :mod:`agora_pulumi.engine_failures`)."""
+    return f"is an {unknown_key(key, allowed)}"
+
+
 # --- numbers ----------------------------------------------------------------------------------------------
 
 
