@@ -246,7 +246,7 @@ def vendor(value: Any, catalog: StorageCatalog = SEED_CATALOG) -> tuple[Optional
         # The fleet says `api: custom` here; a program's SnapshotSetting gets the same advice.
         name = CURRENT_CATALOG.vendor_names[code]
         return None, (
-            f"vendor {code} ({name}) exists only in the current Media Broadcast API: use CustomSnapshotSetting "
+            f"is {code} ({name}), a vendor only the current Media Broadcast API takes: use CustomSnapshotSetting "
             f"(api: custom in the fleet config or a set member); SnapshotSetting (api: legacy) takes "
             f"{catalog.describe_vendors()}"
         )
