@@ -26,6 +26,8 @@ __all__ = ["NIL", "engine_line", "engine_lines", "go_value", "said"]
 
 PROPERTY_TEMPLATE = "%v resource '%v': property %v value %v has a problem: %v"
 RESOURCE_TEMPLATE = "%v resource '%v' has a problem: %v"
+ANY_TYPE = "agora:fls:SnapshotSetting"
+"""The type token a line names when a test does not care which."""
 NIL = "{<nil>}"
 """What the engine prints for a property the inputs do not hold."""
 
@@ -70,7 +72,7 @@ def engine_line(type_token: str, name: str, inputs: Mapping[str, Any], prop: str
 
 
 def engine_lines(
-    inputs: Mapping[str, Any], failures: Iterable[tuple[str, str]], type_token: str = "agora:x:T", name: str = "s"
+    inputs: Mapping[str, Any], failures: Iterable[tuple[str, str]], type_token: str = ANY_TYPE, name: str = "s"
 ) -> list[str]:
     return [engine_line(type_token, name, inputs, prop, reason) for prop, reason in failures]
 
