@@ -14,13 +14,15 @@ The rule, for both front ends: the property is kept only where the engine's echo
 already shows, i.e. the property is a top-level input holding a plain, non-secret scalar that the reason
 shows with :func:`rules.got`. Anything else (a nested path, a missing or null key, an unknown key, a value the
 reason describes only by its length or type, a secret) goes with no property and the path at the head of the
-reason: ``storageConfig.vendor must be one of …``, ``appId is required: set app_id to …``.
+reason: ``storageConfig.vendor must be one of …``, ``appId is required: set app_id to …``. A secret top-level
+value is also taken out of the reason (``got a secret value``).
 
 Pure data: no Pulumi (a front end says which top-level inputs are secret).
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any, Collection, Mapping
 
 from . import rules
@@ -42,8 +44,11 @@ def for_engine(failure: Failure, inputs: Mapping[str, Any], secret: Collection[s
         return failure
     value = inputs.get(key)
     shown = rules.got(value)
-    if key in inputs and isinstance(value, _SCALARS) and shown in failure.reason:
-        if key not in secret:
-            return failure
-        return Failure("", f"{key} {failure.reason.replace(shown, SECRET_SHOWN)}")
-    return Failure("", f"{key} {failure.reason}")
+    if key not in inputs or not isinstance(value, _SCALARS):
+        return Failure("", f"{key} {failure.reason}")
+    if key in secret:
+        hidden = failure.reason.replace(shown, SECRET_SHOWN)
+        if isinstance(value, str) and value:
+            hidden = hidden.replace(json.dumps(value), "(a secret value)")  # the identifier rules quote it
+        return Failure("", f"{key} {hidden}")
+    return failure if shown in failure.reason else Failure("", f"{key} {failure.reason}")
