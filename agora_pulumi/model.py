@@ -172,7 +172,7 @@ def _check_storage(
     out: dict[str, Any] = {}
     for key in value:
         if key not in STORAGE_PROPS:
-            failures.append(Failure(f"storageConfig.{key}", rules.unknown_key(key, STORAGE_PROPS)))
+            failures.append(Failure(f"storageConfig.{key}", rules.unknown_property(key, STORAGE_PROPS)))
 
     vendor: Optional[int] = None
     raw_vendor = value.get("vendor")
@@ -256,7 +256,7 @@ def check_props(
             if news[key] is not None:
                 failures.append(Failure(key, NO_STORAGE_REASON))
         elif key not in allowed:
-            failures.append(Failure(key, rules.unknown_key(key, allowed)))
+            failures.append(Failure(key, rules.unknown_property(key, allowed)))
 
     for key in ("appId", "entryPoint"):
         value = news.get(key)

@@ -33,9 +33,10 @@ from pulumi.runtime import rpc
 
 from .client import AgoraClient
 from .connection import Connection
+from .engine_failures import for_engine
 from .identity import SettingIdentity
 from .kinds import CUSTOM, LEGACY, STANDARD, SettingKind
-from .model import check_props, diff_paths, diff_props
+from .model import Failure, check_props, diff_paths, diff_props
 from .names import PROVIDER_KEY
 from .operations import (
     SnapshotSettingError,
@@ -63,6 +64,14 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list):
         return [_plain(v) for v in value]
     return value
+
+
+def check_failures(news: Mapping[str, Any], found: list[Failure]) -> list[CheckFailure]:
+    """``found`` as the engine should get them for the inputs it sent (``news``, secrets still wrapped): see
+    :mod:`agora_pulumi.engine_failures`."""
+    inputs = _plain(news)
+    secret = {key for key, value in news.items() if rpc.is_rpc_secret(value)}
+    return [CheckFailure(f.property, f.reason) for f in (for_engine(x, inputs, secret) for x in found)]
 
 
 _STATES: weakref.WeakKeyDictionary[AgoraResourceProvider, Connection] = weakref.WeakKeyDictionary()
@@ -107,7 +116,7 @@ class SnapshotSettingProvider(AgoraResourceProvider):
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         olds = _plain(_olds) or None
         inputs, failures = check_props(_plain(news), olds, _is_unknown, self.KIND)
-        return CheckResult(inputs, [CheckFailure(f.property, f.reason) for f in failures])
+        return CheckResult(inputs, check_failures(news, failures))
 
     def diff(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> DiffResult:
         olds, news = _plain(_olds), _plain(_news)

@@ -114,6 +114,12 @@ def unknown_key(key: str, allowed: Sequence[str]) -> str:
     return f"unknown key{hint} (allowed: {', '.join(allowed)})"
 
 
+def unknown_property(key: str, allowed: Sequence[str]) -> str:
+    """:func:`unknown_key` as a reason that reads on after the property's path (``colour is an unknown key``):
+    a check failure reaches the user as ``<path> <reason>`` (see :mod:`agora_pulumi.engine_failures`)."""
+    return f"is an {unknown_key(key, allowed)}"
+
+
 # --- numbers ----------------------------------------------------------------------------------------------
 
 
@@ -240,7 +246,7 @@ def vendor(value: Any, catalog: StorageCatalog = SEED_CATALOG) -> tuple[Optional
         # The fleet says `api: custom` here; a program's SnapshotSetting gets the same advice.
         name = CURRENT_CATALOG.vendor_names[code]
         return None, (
-            f"vendor {code} ({name}) exists only in the current Media Broadcast API: use CustomSnapshotSetting "
+            f"is {code} ({name}), a vendor only the current Media Broadcast API takes: use CustomSnapshotSetting "
             f"(api: custom in the fleet config or a set member); SnapshotSetting (api: legacy) takes "
             f"{catalog.describe_vendors()}"
         )

@@ -45,7 +45,7 @@ def check_set(
     failures: list[Failure] = []
     for key in news:
         if key != SETTINGS:
-            failures.append(Failure(key, rules.unknown_key(key, (SETTINGS,))))
+            failures.append(Failure(key, rules.unknown_property(key, (SETTINGS,))))
     members = news.get(SETTINGS)
     if is_unknown(members):
         return {SETTINGS: members}, failures

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
+from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from .operations import note_stderr
-from .provider import AgoraResourceProvider, _is_unknown, _plain
+from .provider import AgoraResourceProvider, _is_unknown, _plain, check_failures
 from .set_model import SETTINGS, check_set, member_changes, member_diff, members
 from .set_operations import (
     SET_ID_PREFIX,
@@ -34,7 +34,7 @@ class SnapshotSettingSetProvider(AgoraResourceProvider):
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         inputs, failures = check_set(_plain(news), _plain(_olds) or None, _is_unknown)
-        return CheckResult(inputs, [CheckFailure(f.property, f.reason) for f in failures])
+        return CheckResult(inputs, check_failures(news, failures))
 
     def diff(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> DiffResult:
         olds, news = _plain(_olds), _plain(_news)

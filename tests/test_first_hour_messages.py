@@ -5,6 +5,8 @@ from __future__ import annotations
 import grpc
 import pytest
 
+from agora_pulumi.names import TYPE_TOKEN
+from agora_pulumi.testing.check_lines import engine_lines
 from agora_pulumi.testing.emulator import running_emulator
 from agora_pulumi.testing.engine import ProviderServer
 from tests.support import clean_env, setting_inputs, stack_config
@@ -60,14 +62,19 @@ def test_a_missing_secret_lets_pulumi_prompt_for_it() -> None:
 
 def test_a_current_only_vendor_on_snapshot_setting_points_at_custom_snapshot_setting() -> None:
     with ProviderServer(env=clean_env()) as srv:
-        _, failures = srv.check(setting_inputs(storageConfig={**setting_inputs()["storageConfig"], "vendor": 7.0}))
-    assert ("storageConfig.vendor", failures[0][1]) == failures[0]
-    assert failures[0][1].startswith(
-        "vendor 7 (Huawei Cloud OBS) exists only in the current Media Broadcast API: use CustomSnapshotSetting"
+        news = setting_inputs(storageConfig={**setting_inputs()["storageConfig"], "vendor": 7.0})
+        _, failures = srv.check(news)
+    assert engine_lines(news, failures, TYPE_TOKEN, "media")[0].startswith(
+        f"{TYPE_TOKEN} resource 'media' has a problem: storageConfig.vendor is 7 (Huawei Cloud OBS), a vendor only "
+        "the current Media Broadcast API takes: use CustomSnapshotSetting"
     )
 
 
 def test_whole_numbers_are_shown_as_written() -> None:
     with ProviderServer(env=clean_env()) as srv:
-        _, failures = srv.check(setting_inputs(snapshotInterval=3.0))
-    assert failures == [("snapshotInterval", "must be a whole number of seconds in [5, 300] (default 10), got 3")]
+        news = setting_inputs(snapshotInterval=3.0)
+        _, failures = srv.check(news)
+    assert engine_lines(news, failures, TYPE_TOKEN, "media") == [
+        f"{TYPE_TOKEN} resource 'media': property snapshotInterval value {{3}} has a problem: must be a whole number "
+        "of seconds in [5, 300] (default 10), got 3"
+    ]

@@ -19,6 +19,7 @@ from agora_pulumi import SettingSetMember, SnapshotSettingSet
 from agora_pulumi.fleet import FleetConfigError, parse_fleet
 from agora_pulumi.model import check_props, diff_props
 from agora_pulumi.set_model import check_set
+from agora_pulumi.testing.check_lines import said
 from agora_pulumi.testing.engine import ProviderServer
 from tests.support import clean_env, setting_inputs, stack_config
 
@@ -86,8 +87,9 @@ COLON = "cannot be an Agora App ID: it holds ':'"
 
 
 def test_check_refuses_an_app_id_with_a_colon(checker: ProviderServer) -> None:
-    _, failures = checker.check(setting_inputs(appId="standard:app7"))
-    assert [(prop, COLON in reason) for prop, reason in failures] == [("appId", True)]
+    news = setting_inputs(appId="standard:app7")
+    _, failures = checker.check(news)
+    assert [(prop, COLON in reason) for prop, reason in said(news, failures).items()] == [("appId", True)]
 
 
 def test_a_seed_member_cannot_take_the_key_of_a_standard_member() -> None:

@@ -18,6 +18,7 @@ import pytest
 from agora_pulumi.fleet import FleetConfigError, parse_fleet
 from agora_pulumi.model import check_props, setting_from_props
 from agora_pulumi.regions import Vendor
+from agora_pulumi.testing.check_lines import engine_lines, said
 from agora_pulumi.testing.engine import ProviderServer
 from tests.support import clean_env, setting_inputs, stack_config, stand_in
 
@@ -33,8 +34,9 @@ def checker() -> Iterator[ProviderServer]:
 
 
 def check_failures(server: ProviderServer, **overrides: Any) -> dict[str, str]:
-    _, failures = server.check(setting_inputs(**overrides))
-    return dict(failures)
+    news = setting_inputs(**overrides)
+    _, failures = server.check(news)
+    return said(news, failures)
 
 
 def storage(vendor: Vendor, bucket: str) -> dict[str, Any]:
@@ -140,11 +142,14 @@ INVISIBLE = {
 @pytest.mark.parametrize("prop", ["appId", "entryPoint"])
 def test_a_70k_identifier_is_refused_at_check_without_echoing_it(checker: ProviderServer, prop: str) -> None:
     huge = "a" * 70_000
-    reasons = check_failures(checker, **{prop: huge})
+    news = setting_inputs(**{prop: huge})
+    _, failures = checker.check(news)
+    reasons = said(news, failures)
     assert list(reasons) == [prop]
     reason = reasons[prop]
     assert "at most 128 characters" in reason and "70000" in reason
     assert "a" * 200 not in reason and len(reason) < 200
+    assert all("a" * 200 not in line for line in engine_lines(news, failures))  # nor the engine's own echo
 
 
 @pytest.mark.parametrize("prop", ["appId", "entryPoint"])
@@ -156,11 +161,14 @@ def test_128_characters_pass_and_129_do_not(checker: ProviderServer, prop: str) 
 @pytest.mark.parametrize("char", list(INVISIBLE.values()), ids=list(INVISIBLE))
 @pytest.mark.parametrize("prop", ["appId", "entryPoint"])
 def test_invisible_and_bidi_characters_are_refused_at_check(checker: ProviderServer, prop: str, char: str) -> None:
-    reasons = check_failures(checker, **{prop: f"live{char}cn"})
+    news = setting_inputs(**{prop: f"live{char}cn"})
+    _, failures = checker.check(news)
+    reasons = said(news, failures)
     assert list(reasons) == [prop]
     reason = reasons[prop]
     assert "cannot be part of Agora's URL path" in reason and "invisible characters" in reason
-    assert char not in reason  # shown escaped ("\u200b"), so the user can see what to remove
+    # Shown escaped ("\u200b"), so the user can see what to remove; not raw in the engine's line either.
+    assert all(char not in line for line in engine_lines(news, failures))
     assert f"\\u{ord(char):04x}" in reason
 
 

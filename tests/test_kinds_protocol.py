@@ -16,6 +16,7 @@ import grpc
 import pytest
 
 from agora_pulumi.kinds import CUSTOM, LEGACY, STANDARD, SettingKind
+from agora_pulumi.testing.check_lines import said
 from agora_pulumi.testing.emulator import EmulatorHandle
 from agora_pulumi.testing.engine import ProviderServer, provider_blob
 from tests.support import APP_ID, clean_env, setting_inputs, stack_config
@@ -95,9 +96,10 @@ def test_standard_create_read_delete_hit_the_standard_path_only(
 
 
 def test_standard_refuses_a_storage_config_at_preview(standard: ProviderServer) -> None:
-    _, failures = standard.check(setting_inputs())
-    assert [prop for prop, _ in failures] == ["storageConfig"]
-    assert "CustomSnapshotSetting" in failures[0][1]
+    news = setting_inputs()
+    _, failures = standard.check(news)
+    assert list(said(news, failures)) == ["storageConfig"]
+    assert "CustomSnapshotSetting" in said(news, failures)["storageConfig"]
 
 
 def test_standard_identity_change_replaces_and_fields_update(standard: ProviderServer) -> None:
@@ -156,8 +158,9 @@ def test_custom_google_cloud_ignores_region_like_azure(custom: ProviderServer, e
 def test_custom_validates_the_current_tables(
     custom: ProviderServer, storage: dict[str, Any], prop: str, words: str
 ) -> None:
-    _, failures = custom.check(setting_inputs(storageConfig=custom_storage(**storage)))
-    reasons = dict(failures)
+    news = setting_inputs(storageConfig=custom_storage(**storage))
+    _, failures = custom.check(news)
+    reasons = said(news, failures)
     assert prop in reasons, failures
     assert words in reasons[prop]
 
@@ -166,8 +169,9 @@ def test_the_seed_resource_keeps_its_own_tables(server: ProviderServer) -> None:
     """SnapshotSetting stays exactly as it was: S3 17 valid, vendor 6 not."""
     _, failures = server.check(setting_inputs(storageConfig=custom_storage(vendor=1.0, region=17.0)))
     assert failures == []
-    _, failures = server.check(setting_inputs(storageConfig=custom_storage(vendor=6.0)))
-    assert [prop for prop, _ in failures] == ["storageConfig.vendor"]
+    news = setting_inputs(storageConfig=custom_storage(vendor=6.0))
+    _, failures = server.check(news)
+    assert list(said(news, failures)) == ["storageConfig.vendor"]
 
 
 # --- the three are independent settings ----------------------------------------------------------------------

@@ -64,7 +64,7 @@ INTERVAL = "must be a whole number of seconds in [5, 300] (default 10), "
         ({"enableModeration": 1}, "enableModeration", "must be true or false, got 1"),
         ({"storageConfig": "oss"}, "storageConfig",
          "must be an object with vendor, region, bucket, accessKey, secretKey, got a string of 3 characters"),
-        ({"colour": "red"}, "colour", "unknown key (allowed: appId, entryPoint, region, enabled, snapshotInterval, "
+        ({"colour": "red"}, "colour", "is an unknown key (allowed: appId, entryPoint, region, enabled, snapshotInterval, "
          "enableModeration, storageConfig)"),
     ],
 )
@@ -92,8 +92,8 @@ S3_REGIONS = ("must be a region code of Amazon S3: 0 (US_EAST_1), 1 (US_EAST_2),
 @pytest.mark.parametrize(
     ("overrides", "prop", "reason"),
     [
-        ({"vendor": 6}, "storageConfig.vendor", "vendor 6 (Google Cloud Storage) exists only in the current Media "
-         "Broadcast API: use CustomSnapshotSetting (api: custom in the fleet config or a set member); SnapshotSetting "
+        ({"vendor": 6}, "storageConfig.vendor", "is 6 (Google Cloud Storage), a vendor only the current Media "
+         "Broadcast API takes: use CustomSnapshotSetting (api: custom in the fleet config or a set member); SnapshotSetting "
          "(api: legacy) takes 0 (Qiniu Cloud), 1 (Amazon S3), 2 (Aliyun OSS), 3 (Tencent Cloud COS), "
          "4 (Kingsoft Cloud KS3), 5 (Microsoft Azure)"),
         ({"vendor": -1}, "storageConfig.vendor", VENDORS + "got -1"),
@@ -120,7 +120,7 @@ S3_REGIONS = ("must be a region code of Amazon S3: 0 (US_EAST_1), 1 (US_EAST_2),
         ({"secretKey": None}, "storageConfig.secretKey", "is required: set secret_key from a secret config value"),
         ({"secretKey": " padded "}, "storageConfig.secretKey",
          "has leading or trailing whitespace (a copy/paste slip?): trim it: set secret_key from a secret config value"),
-        ({"extra": 1}, "storageConfig.extra", "unknown key (allowed: vendor, region, bucket, accessKey, secretKey)"),
+        ({"extra": 1}, "storageConfig.extra", "is an unknown key (allowed: vendor, region, bucket, accessKey, secretKey)"),
     ],
 )
 def test_each_bad_storage_value_names_its_property(overrides: dict[str, Any], prop: str, reason: str) -> None:

@@ -15,6 +15,7 @@ from pulumi.runtime.proto import provider_pb2
 from agora_pulumi import __version__
 from agora_pulumi.client import AgoraClient, ClientConfig
 from agora_pulumi.identity import SettingIdentity
+from agora_pulumi.testing.check_lines import said
 from agora_pulumi.testing.emulator import EmulatorHandle, running_emulator
 from agora_pulumi.testing.engine import UNKNOWN, ProviderServer, to_struct
 from tests.support import APP_ID, clean_env, setting_inputs, stack_config
@@ -62,7 +63,7 @@ def test_check_reports_every_bad_property_by_name(server: ProviderServer, emu: E
         storageConfig={"vendor": 1.0, "region": 18.0, "bucket": "Bad_Bucket", "accessKey": "", "secretKey": "SK"},
     )
     _, failures = server.check(bad)
-    reasons = dict(failures)
+    reasons = said(bad, failures)
     assert set(reasons) == {
         "region", "snapshotInterval", "storageConfig.region", "storageConfig.bucket", "storageConfig.accessKey",
     }
@@ -199,9 +200,10 @@ def test_rename_without_aliases_leaves_the_setting_enabled(server: ProviderServe
 
 def test_removing_storage_config_is_a_check_failure(server: ProviderServer) -> None:
     olds = without_provider(server.check(setting_inputs())[0])
-    _, failures = server.check(setting_inputs(storageConfig=None), olds=olds)
-    assert [prop for prop, _ in failures] == ["storageConfig"]
-    assert "PATCH cannot clear" in failures[0][1]
+    news = setting_inputs(storageConfig=None)
+    _, failures = server.check(news, olds=olds)
+    assert list(said(news, failures)) == ["storageConfig"]
+    assert "PATCH cannot clear" in said(news, failures)["storageConfig"]
 
 
 def test_missing_credentials_fail_create_with_the_config_key_but_preview_works(emu: EmulatorHandle) -> None:

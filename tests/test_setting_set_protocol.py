@@ -16,6 +16,7 @@ import pytest
 
 from agora_pulumi import SettingSetMember, SnapshotSettingSet, StorageConfigArgs
 from agora_pulumi.names import type_token
+from agora_pulumi.testing.check_lines import said
 from agora_pulumi.testing.emulator import EmulatorHandle, running_emulator
 from agora_pulumi.testing.engine import UNKNOWN, ProviderServer, provider_blob
 from tests.mock_monitor import RecordingMonitor, is_secret, registered
@@ -198,7 +199,7 @@ def test_each_member_keeps_its_kinds_rules(sets: ProviderServer) -> None:
         member("x y"),
     )
     _, failures = sets.check(bad)
-    props = dict(failures)
+    props = said(bad, failures)
     assert "must be a whole number of seconds in [5, 300]" in props[f'settings["{APP_ID}/live/cn"].snapshotInterval']
     assert "current Media Broadcast API's table" in props[f'settings["custom:{APP_ID}/live/cn"].storageConfig.region']
     assert "CustomSnapshotSetting" in props[f'settings["standard:{APP_ID}/sports/cn"].storageConfig']
@@ -207,8 +208,9 @@ def test_each_member_keeps_its_kinds_rules(sets: ProviderServer) -> None:
 
 def test_a_member_keyed_by_another_setting_is_refused(sets: ProviderServer) -> None:
     _, props = member("live")
-    _, failures = sets.check({"settings": {f"{APP_ID}/other/cn": props}})
-    assert failures and failures[0][0] == f'settings["{APP_ID}/other/cn"]'
+    news = {"settings": {f"{APP_ID}/other/cn": props}}
+    _, failures = sets.check(news)
+    assert list(said(news, failures)) == [f'settings["{APP_ID}/other/cn"]']
 
 
 def test_unknowns_at_preview_are_kept(sets: ProviderServer) -> None:

@@ -27,10 +27,11 @@ from pulumi.provider.experimental import provider as p
 
 from .. import rules
 from ..connection import Connection
+from ..engine_failures import for_engine
 from ..errors import AgoraError
 from ..identity import SettingIdentity
 from ..kinds import SettingKind
-from ..model import check_props, diff_paths, diff_props
+from ..model import Failure, check_props, diff_paths, diff_props
 from ..operations import (
     SnapshotSettingError,
     disable_setting,
@@ -73,8 +74,12 @@ def _config_getter(request: p.ConfigureRequest) -> Callable[[str], Any]:
     return get
 
 
-def _failures(found: list[Any]) -> list[p.CheckFailure]:
-    return [p.CheckFailure(f.property, f.reason) for f in found]
+def _failures(
+    found: list[Failure], news: Mapping[str, Any], secrets: frozenset[tuple[str, ...]]
+) -> list[p.CheckFailure]:
+    """``found`` as the engine should get them for the inputs it sent: see :mod:`agora_pulumi.engine_failures`."""
+    secret = {path[0] for path in secrets if len(path) == 1}
+    return [p.CheckFailure(f.property, f.reason) for f in (for_engine(x, news, secret) for x in found)]
 
 
 def _detailed(changed: list[str], replaces: list[str]) -> dict[str, p.PropertyDiff]:
@@ -114,10 +119,10 @@ class AgoraProvider(p.Provider):
         if request.type == SET_TOKEN:
             keyed, key_failures = key_members(news.get(SETTINGS), is_unknown)
             inputs, failures = check_set({**news, SETTINGS: keyed}, olds, is_unknown)
-            return p.CheckResponse(to_map(inputs, _set_secrets(secrets)), _failures([*key_failures, *failures]))
+            return p.CheckResponse(to_map(inputs, _set_secrets(secrets)), _failures([*key_failures, *failures], news, secrets))
         kind = _kind(request.type)
         inputs, failures = check_props(news, olds, is_unknown, kind)
-        return p.CheckResponse(to_map(inputs, secrets), _failures(failures))
+        return p.CheckResponse(to_map(inputs, secrets), _failures(failures, news, secrets))
 
     async def diff(self, request: p.DiffRequest) -> p.DiffResponse:
         olds, news = plain_map(request.old_state), plain_map(request.new_inputs)

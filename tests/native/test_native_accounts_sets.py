@@ -10,6 +10,7 @@ from typing import Any
 import grpc
 import pytest
 
+from agora_pulumi.testing.check_lines import engine_lines
 from agora_pulumi.testing.emulator import EmulatorHandle, running_emulator
 from agora_pulumi.testing.native import NativeProviderServer, is_secret, secret, unwrap
 from tests.native.conftest import configure
@@ -103,8 +104,12 @@ def test_a_set_lists_members_keys_them_and_writes_one_patch_each(native: NativeP
 
 
 def test_a_set_listing_one_setting_twice_names_the_entry(native: NativeProviderServer) -> None:
-    _, failures = native.check(SET, {"settings": [member("live"), member("live", region="NA")]})
-    assert failures == [("settings[1]", f"is the setting {APP_ID}/live/na again: list each setting once")]
+    news = {"settings": [member("live"), member("live", region="NA")]}
+    _, failures = native.check(SET, news)
+    assert engine_lines(news, failures, "agora:fls:SnapshotSettingSet", "fleet") == [
+        f"agora:fls:SnapshotSettingSet resource 'fleet' has a problem: settings[1] is the setting {APP_ID}/live/na "
+        "again: list each setting once"
+    ]
 
 
 def test_a_set_member_with_an_unknown_identity_makes_the_members_unknown(native: NativeProviderServer) -> None:

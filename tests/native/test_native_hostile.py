@@ -14,6 +14,7 @@ import pytest
 from pulumi.provider.experimental.provider import Provider
 
 from agora_pulumi.native.provider import AgoraProvider
+from agora_pulumi.testing.check_lines import said
 from agora_pulumi.testing.engine import ProviderServer, provider_blob
 from agora_pulumi.testing.native import NativeProviderServer, unwrap
 from tests.support import clean_env, setting_inputs, stack_config
@@ -74,9 +75,9 @@ def test_native_check_fails_exactly_like_the_dynamic_check(
 
 def test_a_set_member_listed_twice_or_hostile_is_named_by_its_place(servers: dict[str, Any]) -> None:
     member = {"appId": "app", "entryPoint": "live", "region": "na", "enabled": True}
-    _, failures = servers["native"].check("SnapshotSettingSet", {"settings": [
-        member, {**member, "region": "NA"}, {**member, "entryPoint": "live\u200b"}, "not-a-member"]})
-    places = sorted(prop for prop, _ in failures)
+    news = {"settings": [member, {**member, "region": "NA"}, {**member, "entryPoint": "live\u200b"}, "not-a-member"]}
+    _, failures = servers["native"].check("SnapshotSettingSet", news)
+    places = sorted(said(news, failures))
     assert places == sorted(["settings[1]", "settings[3]", 'settings["app/live\u200b/na"].entryPoint'])
 
 

@@ -17,6 +17,7 @@ from agora_pulumi.client import AgoraClient
 from agora_pulumi.client_config import ClientConfig
 from agora_pulumi.identity import SettingIdentity
 from agora_pulumi.kinds import LEGACY, SettingKind
+from agora_pulumi.testing.check_lines import said
 from agora_pulumi.testing.emulator import EmulatorHandle
 from agora_pulumi.testing.native import UNKNOWN, NativeProviderServer, is_secret, secret, unwrap
 from tests.support import APP_ID, clean_env, setting_inputs, stack_config
@@ -61,10 +62,9 @@ def test_check_normalises_like_the_dynamic_provider_and_marks_plain_keys_secret(
 
 
 def test_check_names_every_bad_property_with_the_fix(native: NativeProviderServer) -> None:
-    _, failures = native.check(
-        SETTING, inputs(snapshotInterval=3.0, region="mars", storageConfig={"vendor": 7.0, "bucket": "b"})
-    )
-    props = dict(failures)
+    news = inputs(snapshotInterval=3.0, region="mars", storageConfig={"vendor": 7.0, "bucket": "b"})
+    _, failures = native.check(SETTING, news)
+    props = said(news, failures)
     assert set(props) >= {"snapshotInterval", "region", "storageConfig.vendor"}
     assert "[5, 300]" in props["snapshotInterval"]
     assert "cn, ap, na, eu" in props["region"]

@@ -27,6 +27,7 @@ from pulumi.runtime.proto import provider_pb2
 
 from agora_pulumi.model import IDENTITY_PROPS, STORAGE_PROPS, TOP_LEVEL_PROPS, check_props, setting_from_props
 from agora_pulumi.regions import PUSH_REGIONS, STORAGE_REGIONS, Vendor
+from agora_pulumi.testing.check_lines import said
 from agora_pulumi.testing.emulator import EmulatorHandle
 from agora_pulumi.testing.engine import UNKNOWN, ProviderServer
 from tests.support import clean_env, stack_config
@@ -100,7 +101,7 @@ def test_check_never_raises_and_every_failure_names_a_property(
     inputs, failures = check(fuzz_server, news, olds)
     storage = news.get("storageConfig")
     storage_keys = set(storage) if isinstance(storage, dict) else set()
-    for prop, reason in failures:
+    for prop, reason in said(news, failures).items():  # the engine's lines: never `value {<nil>}`
         assert prop and reason.strip(), (prop, reason)
         head, _, rest = prop.partition(".")
         if prop in news and prop not in TOP_LEVEL_PROPS:
@@ -110,7 +111,7 @@ def test_check_never_raises_and_every_failure_names_a_property(
             assert head == "storageConfig" and (rest in STORAGE_PROPS or rest in storage_keys), prop
     for required in ("appId", "entryPoint", "region", "enabled"):
         if news.get(required) is None:
-            assert required in dict(failures)
+            assert required in said(news, failures)
     if not failures:
         assert set(inputs) == set(TOP_LEVEL_PROPS)
 
@@ -203,7 +204,7 @@ def test_check_names_exactly_the_corrupted_properties(fuzz_server: ProviderServe
             expected.add(extra)
 
     inputs, failures = check(fuzz_server, props)
-    named = [prop for prop, _ in failures]
+    named = list(said(props, failures))
     assert set(named) == expected, f"input {props!r}: named {named}, expected {sorted(expected)}"
     assert all(reason.strip() for _, reason in failures)
     if not expected and not saw_unknown:
@@ -313,7 +314,7 @@ def test_whatever_check_accepts_round_trips_through_create_and_read(
     props = {**props, "entryPoint": f"rt{next(_COUNTER)}-{props['entryPoint']}"}
     inputs, failures = check(fuzz_server, props)
     if failures:
-        assert [prop for prop, _ in failures] == ["entryPoint"]
+        assert list(said(props, failures)) == ["entryPoint"]
         assert unusable_in_a_path(props["entryPoint"]), props["entryPoint"]
         assume(False)
     assert not unusable_in_a_path(props["entryPoint"]), props["entryPoint"]

@@ -1,0 +1,182 @@
+"""Check failures as the engine prints them (issue 21 item 8): never ``value {<nil>}``, never a value the reason
+keeps back, and the line still names the property and the fix.
+
+The engine fills ``property %v value %v`` with the *top-level* input of that name, so a nested path or a
+missing key printed ``value {<nil>}``; the rule (:func:`agora_pulumi.engine_failures.for_engine`) decides which
+failures keep their property. The served tests render the engine's lines with its own templates
+(:mod:`agora_pulumi.testing.check_lines`) for both front ends.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+import pytest
+
+from agora_pulumi.engine_failures import SECRET_SHOWN, for_engine
+from agora_pulumi.model import Failure
+from agora_pulumi.names import TYPE_TOKEN
+from agora_pulumi.native.schema import token
+from agora_pulumi.regions import SEED_CATALOG
+from agora_pulumi.testing.check_lines import NIL, engine_lines, said
+from agora_pulumi.testing.engine import ProviderServer, provider_blob
+from agora_pulumi.testing.native import NativeProviderServer, secret
+from agora_pulumi.unknowns import UNKNOWN
+from tests.support import APP_ID, clean_env, setting_inputs, stack_config
+
+VENDORS = SEED_CATALOG.describe_vendors()
+SET_TOKEN = token("SnapshotSettingSet")
+
+# --- the rule --------------------------------------------------------------------------------------------
+
+
+def test_a_nested_path_goes_without_property_and_heads_the_reason() -> None:
+    failure = Failure("storageConfig.vendor", "must be one of 0 (Qiniu Cloud); got 17")
+    assert for_engine(failure, {"storageConfig": {"vendor": 17.0}}) == Failure(
+        "", "storageConfig.vendor must be one of 0 (Qiniu Cloud); got 17"
+    )
+
+
+def test_a_missing_or_null_key_goes_without_property() -> None:
+    failure = Failure("appId", "is required: set app_id to the Agora App ID")
+    expected = Failure("", "appId is required: set app_id to the Agora App ID")
+    assert for_engine(failure, {"entryPoint": "live"}) == expected
+    assert for_engine(failure, {"appId": None}) == expected
+
+
+def test_a_top_level_value_the_reason_shows_keeps_its_property() -> None:
+    failure = Failure("snapshotInterval", "must be a whole number of seconds in [5, 300] (default 10), got 3")
+    assert for_engine(failure, {"snapshotInterval": 3.0}) == failure
+    shown = Failure("enabled", 'must be true or false, got "yes"')
+    assert for_engine(shown, {"enabled": "yes"}) == shown
+
+
+def test_a_value_the_reason_keeps_back_is_not_echoed_by_the_engine() -> None:
+    """An unknown key (perhaps a key pasted in the wrong place), an over-long id shown only by its length, an
+    object: the engine would print them whole."""
+    unknown = Failure("accessKey", "is an unknown key (allowed: appId)")
+    assert for_engine(unknown, {"accessKey": "AK-real-0001"}) == Failure("", "accessKey is an unknown key (allowed: appId)")
+    long_id = Failure("appId", "must be at most 128 characters (the Agora App ID), got a string of 129 characters")
+    assert for_engine(long_id, {"appId": "a" * 129}).property == ""
+    whole = Failure("storageConfig", "is not taken by standard snapshot settings")
+    assert for_engine(whole, {"storageConfig": {"accessKey": "AK"}}) == Failure(
+        "", "storageConfig is not taken by standard snapshot settings"
+    )
+
+
+def test_a_secret_top_level_value_is_neither_echoed_nor_shown() -> None:
+    failure = Failure("appId", '"app 7" cannot be part of Agora\'s URL path: remove whitespace')
+    handed = for_engine(failure, {"appId": "app 7"}, secret={"appId"})
+    assert handed == Failure("", "appId (a secret value) cannot be part of Agora's URL path: remove whitespace")
+    region = Failure("region", 'must be a push region, one of cn; got "mars"')
+    assert for_engine(region, {"region": "mars"}, secret={"region"}) == Failure(
+        "", f"region must be a push region, one of cn; {SECRET_SHOWN}"
+    )
+
+
+def test_a_failure_without_property_is_left_alone() -> None:
+    failure = Failure("", "settings must be an object")
+    assert for_engine(failure, {}) is failure
+
+
+# --- through the served providers, as the engine prints them --------------------------------------------
+
+
+def mistakes() -> dict[str, Any]:
+    """The issue's program: a vendor that is no vendor, and no appId."""
+    news = setting_inputs(storageConfig={**setting_inputs()["storageConfig"], "vendor": 17.0}, snapshotInterval=3.0)
+    del news["appId"]
+    return news
+
+
+def expected(type_token: str) -> list[str]:
+    """The lines of :func:`mistakes`, in Check's order."""
+    return [
+        f"{type_token} resource 'media' has a problem: appId is required: set app_id to the Agora App ID",
+        f"{type_token} resource 'media': property snapshotInterval value {{3}} has a problem: must be a whole "
+        "number of seconds in [5, 300] (default 10), got 3",
+        f"{type_token} resource 'media' has a problem: storageConfig.vendor must be one of {VENDORS}; got 17",
+    ]
+
+
+@pytest.fixture(scope="module")
+def dynamic() -> Iterator[ProviderServer]:
+    with ProviderServer(env=clean_env()) as srv:
+        srv.configure(stack_config("http://127.0.0.1:9"))
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def native() -> Iterator[NativeProviderServer]:
+    with NativeProviderServer(env=clean_env()) as srv:
+        srv.configure({}, stack_config("http://127.0.0.1:9"))
+        yield srv
+
+
+def test_the_dynamic_provider_s_lines_name_the_property_and_show_no_nil(dynamic: ProviderServer) -> None:
+    news = mistakes()
+    _, failures = dynamic.check(news, name="media")
+    assert engine_lines(news, failures, TYPE_TOKEN, "media") == expected(TYPE_TOKEN)
+
+
+def test_the_native_provider_s_lines_are_the_same(native: NativeProviderServer) -> None:
+    news = mistakes()
+    _, failures = native.check("SnapshotSetting", news, name="media")
+    assert engine_lines(news, failures, token("SnapshotSetting"), "media") == expected(token("SnapshotSetting"))
+
+
+def test_set_members_are_named_by_their_path(native: NativeProviderServer) -> None:
+    member = {"appId": APP_ID, "entryPoint": "live", "region": "cn", "enabled": True,
+              "storageConfig": {**setting_inputs()["storageConfig"], "vendor": 17.0}}
+    news = {"settings": [member, {"entryPoint": "x", "region": "cn"}]}
+    _, failures = native.check("SnapshotSettingSet", news, name="fleet")
+    assert engine_lines(news, failures, SET_TOKEN, "fleet") == [
+        f"{SET_TOKEN} resource 'fleet' has a problem: settings[1] needs appId, entryPoint and region as strings: "
+        "they name the setting",
+        f"{SET_TOKEN} resource 'fleet' has a problem: settings[\"{APP_ID}/live/cn\"].storageConfig.vendor must be "
+        f"one of {VENDORS}; got 17",
+    ]
+
+
+def test_the_dynamic_set_s_lines_show_no_nil() -> None:
+    key = f"{APP_ID}/live/cn"
+    news = {"settings": {key: {"api": "legacy", "appId": APP_ID, "entryPoint": "live", "region": "cn", "enabled": 1.0}}}
+    set_type = "pulumi-python:dynamic:Resource"
+    with ProviderServer(env=clean_env(), provider=provider_blob("set"), type_token=set_type) as srv:
+        srv.configure(stack_config("http://127.0.0.1:9"))
+        _, failures = srv.check(news, name="fleet")
+    assert engine_lines(news, failures, set_type, "fleet") == [
+        f"{set_type} resource 'fleet' has a problem: settings[\"{key}\"].enabled must be true or false, got 1"
+    ]
+
+
+@pytest.mark.parametrize("server", ["dynamic", "native"])
+def test_a_secret_value_never_reaches_the_line(
+    server: str, request: pytest.FixtureRequest
+) -> None:
+    """A secret region the engine would print as ``{&{{mars-secret}}}``: folded, and the reason says only
+    that the value is secret."""
+    news = setting_inputs(region=secret("mars-secret"))
+    srv = request.getfixturevalue(server)
+    _, failures = srv.check(news) if server == "dynamic" else srv.check("SnapshotSetting", news)
+    lines = engine_lines(news, failures)
+    assert len(lines) == 1 and "mars-secret" not in lines[0], lines
+    assert lines[0].endswith(f"has a problem: region must be a push region, one of cn, ap, na, eu (mainland China, "
+                             f"Asia Pacific, North America, Europe); {SECRET_SHOWN}")
+
+
+@pytest.mark.parametrize("server", ["dynamic", "native"])
+def test_no_line_can_show_nil(server: str, request: pytest.FixtureRequest) -> None:
+    """Every kind of failure at once: each one that keeps a property names an input the engine holds."""
+    news = {"colour": "red", "region": None, "enabled": "yes", "snapshotInterval": UNKNOWN, "enableModeration": 2.0,
+            "entryPoint": "a" * 200,
+            "storageConfig": {"vendor": "s3", "regoin": 1.0, "bucket": "", "accessKey": " AK", "secretKey": None}}
+    srv = request.getfixturevalue(server)
+    _, failures = srv.check(news) if server == "dynamic" else srv.check("SnapshotSetting", news)
+    lines = engine_lines(news, failures)
+    assert len(lines) >= 9 and not any(NIL in line for line in lines), lines
+    assert [prop for prop, _ in failures if prop] == ["enabled", "enableModeration"]
+    assert set(said(news, failures)) == {
+        "colour", "appId", "region", "enabled", "enableModeration", "entryPoint", "storageConfig.regoin",
+        "storageConfig.vendor", "storageConfig.bucket", "storageConfig.accessKey", "storageConfig.secretKey",
+    }
