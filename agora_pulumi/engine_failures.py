@@ -14,7 +14,7 @@ The rule, for both front ends: the property is kept only where the engine's echo
 already shows, i.e. the property is a top-level input holding a plain, non-secret scalar that the reason
 shows with :func:`rules.got`. Anything else (a nested path, a missing or null key, an unknown key, a value the
 reason describes only by its length or type, a secret) goes with no property and the path at the head of the
-reason: ``storageConfig.vendor must be one of …``, ``appId is required: set app_id to …``. A secret top-level
+reason: ``storageConfig.vendor must be one of …``, ``appId is required: set it (app_id in Python) to …``. A secret top-level
 value is also taken out of the reason (``got a secret value``).
 
 Pure data: no Pulumi (a front end says which top-level inputs are secret).

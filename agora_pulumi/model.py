@@ -222,7 +222,7 @@ def _check_storage(
         problem = rules.key_problem(raw)
         if problem:
             # Never echo the value: it may be a real key in the wrong place.
-            failures.append(Failure(f"storageConfig.{key}", f"{problem}: set {_PYTHON_NAMES[key]} from a secret config value"))
+            failures.append(Failure(f"storageConfig.{key}", f"{problem}: set it ({_PYTHON_NAMES[key]} in Python) from a secret config value"))
         else:
             out[key] = raw
     return out
@@ -234,6 +234,9 @@ _PYTHON_NAMES: Mapping[str, str] = {
     "accessKey": "access_key",
     "secretKey": "secret_key",
 }
+"""The Python SDK's spelling of the camelCase properties a failure's path names. YAML, TypeScript and the native
+package's other SDKs write the camelCase name the path already shows, Python programs this one: a message
+says "set it (app_id in Python)" so it reads right in every language."""
 
 
 def check_props(
@@ -263,7 +266,7 @@ def check_props(
         if is_unknown(value):
             out[key] = value
         elif value is None:
-            failures.append(Failure(key, f"is required: set {_PYTHON_NAMES[key]} to the {rules.SEGMENT_WHAT[key]}"))
+            failures.append(Failure(key, f"is required: set it ({_PYTHON_NAMES[key]} in Python) to the {rules.SEGMENT_WHAT[key]}"))
         else:
             name, problem = rules.segment(value, key)
             if name is None:

@@ -38,8 +38,8 @@ def test_a_nested_path_goes_without_property_and_heads_the_reason() -> None:
 
 
 def test_a_missing_or_null_key_goes_without_property() -> None:
-    failure = Failure("appId", "is required: set app_id to the Agora App ID")
-    expected = Failure("", "appId is required: set app_id to the Agora App ID")
+    failure = Failure("appId", "is required: set it (app_id in Python) to the Agora App ID")
+    expected = Failure("", "appId is required: set it (app_id in Python) to the Agora App ID")
     assert for_engine(failure, {"entryPoint": "live"}) == expected
     assert for_engine(failure, {"appId": None}) == expected
 
@@ -92,7 +92,7 @@ def mistakes() -> dict[str, Any]:
 def expected(type_token: str) -> list[str]:
     """The lines of :func:`mistakes`, in Check's order."""
     return [
-        f"{type_token} resource 'media' has a problem: appId is required: set app_id to the Agora App ID",
+        f"{type_token} resource 'media' has a problem: appId is required: set it (app_id in Python) to the Agora App ID",
         f"{type_token} resource 'media': property snapshotInterval value {{3}} has a problem: must be a whole "
         "number of seconds in [5, 300] (default 10), got 3",
         f"{type_token} resource 'media' has a problem: storageConfig.vendor must be one of {VENDORS}; got 17",

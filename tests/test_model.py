@@ -48,7 +48,7 @@ INTERVAL = "must be a whole number of seconds in [5, 300] (default 10), "
     ("overrides", "prop", "reason"),
     [
         ({"appId": ""}, "appId", 'must be a non-empty string (the Agora App ID), got ""'),
-        ({"appId": None}, "appId", "is required: set app_id to the Agora App ID"),
+        ({"appId": None}, "appId", "is required: set it (app_id in Python) to the Agora App ID"),
         ({"entryPoint": "a/b"}, "entryPoint", f'"a/b" cannot be part of Agora\'s URL path: {URL_CHARS}'),
         ({"entryPoint": ".."}, "entryPoint", "\"..\" cannot be part of Agora's URL path: '.' and '..' are removed "
          "from a URL by HTTP clients, so the request would reach another path; choose another entry point name"),
@@ -116,10 +116,10 @@ S3_REGIONS = ("must be a region code of Amazon S3: 0 (US_EAST_1), 1 (US_EAST_2),
         ({"vendor": 5, "bucket": "a--b"}, "storageConfig.bucket", "is not a valid Microsoft Azure bucket name: 3-63 "
          "lowercase letters, digits and hyphens, starting and ending with a letter or digit, no consecutive hyphens"),
         ({"accessKey": ""}, "storageConfig.accessKey",
-         "must be a non-empty string: set access_key from a secret config value"),
-        ({"secretKey": None}, "storageConfig.secretKey", "is required: set secret_key from a secret config value"),
+         "must be a non-empty string: set it (access_key in Python) from a secret config value"),
+        ({"secretKey": None}, "storageConfig.secretKey", "is required: set it (secret_key in Python) from a secret config value"),
         ({"secretKey": " padded "}, "storageConfig.secretKey",
-         "has leading or trailing whitespace (a copy/paste slip?): trim it: set secret_key from a secret config value"),
+         "has leading or trailing whitespace (a copy/paste slip?): trim it: set it (secret_key in Python) from a secret config value"),
         ({"extra": 1}, "storageConfig.extra", "is an unknown key (allowed: vendor, region, bucket, accessKey, secretKey)"),
     ],
 )
