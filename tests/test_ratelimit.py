@@ -12,6 +12,7 @@ from agora_pulumi.ratelimit import (
     ARRIVAL_MARGIN,
     DECREASE,
     LOWEST_ADAPTIVE_RATE,
+    OPENING_SPACING,
     RECOVERY_SCALE,
     SHORT_PAUSE,
     TokenBucket,
@@ -308,12 +309,13 @@ def test_a_429_without_retry_after_pauses_a_quarter_second_and_the_rate_never_fa
 
 
 def test_a_paced_start_spaces_the_first_window_then_idle_time_restores_the_burst() -> None:
-    """The shared bucket's first second is paced: K processes starting together each put at most one call in
-    flight per 22 ms instead of their first 8 at once, so fewer of them are refused when the account overflows."""
+    """The shared bucket's first window is paced: K processes starting together each put at most one call in
+    flight per 11 ms instead of their first 8 at once, so fewer of them are refused when the account overflows."""
     clock = FakeClock()
     limiter = TokenBucket(50, clock=clock, sleep=clock.sleep, margin=ARRIVAL_MARGIN, paced_start=True)
     times = grant_times(limiter, clock, 50)
-    assert [b - a for a, b in zip(times, times[1:])] == pytest.approx([(1 + ARRIVAL_MARGIN) / 50] * 49, abs=1e-5)
+    spacing = OPENING_SPACING * (1 + ARRIVAL_MARGIN) / 50
+    assert [b - a for a, b in zip(times, times[1:])] == pytest.approx([spacing] * 49, abs=1e-5)
     clock.sleep(2.0)
     assert [limiter.acquire() for _ in range(50)] == [0.0] * 50
 
@@ -323,4 +325,4 @@ def test_the_shared_bucket_paces_its_start() -> None:
     start = time.monotonic()
     for _ in range(3):
         shared.acquire()
-    assert time.monotonic() - start >= 2 * (1 + ARRIVAL_MARGIN) / 47
+    assert time.monotonic() - start >= 2 * OPENING_SPACING * (1 + ARRIVAL_MARGIN) / 47
