@@ -75,9 +75,11 @@ was one request over cost more of the budget than the overshoot. A process at it
 alone: the first collision, when every process's opening second fills the window at once) and any longer
 ``Retry-After`` pause all of it."""
 
-LOWEST_ADAPTIVE_RATE = 1.0
+LOWEST_ADAPTIVE_RATE = 2.0
 """However often it is throttled, a process keeps sending at least this many requests per second (or its
-ceiling, if lower), so a call always makes progress within its deadline."""
+ceiling, if lower), so a call always makes progress within its deadline. Two, not one: CUBIC's climb starts
+flat, and a trickle of calls (a call or two a second, refused because others fill the account) would otherwise
+stay spaced nearly a second apart for seconds. 25 processes at their lowest still fit 50/s."""
 
 THROTTLE_WINDOW = 1.0
 """How long a 429 without a usable ``Retry-After`` pauses the process: the limit is per second."""

@@ -295,6 +295,20 @@ def test_the_rate_climbs_back_cubically_plateauing_at_what_it_was_admitted_at() 
     assert [limiter.acquire() for _ in range(50)] == [0.0] * 50  # the burst is back too
 
 
+def test_a_trickle_throttled_at_one_call_a_second_is_lowered_to_two_and_climbs_back() -> None:
+    """One call sent, that one refused: the lowest rate, 2/s (not 0.8/s), then CUBIC from there: 2.4/s a
+    second later, 5.2/s two seconds later."""
+    limiter, clock = bucket(50)
+    limiter.acquire()
+    limiter.throttled(1.0)
+    clock.sleep(1.0)
+    assert limiter.current_rate == pytest.approx(LOWEST_ADAPTIVE_RATE) == 2.0
+    clock.sleep(1.0)
+    assert limiter.current_rate == pytest.approx(2.4)
+    clock.sleep(1.0)
+    assert limiter.current_rate == pytest.approx(5.2)
+
+
 def test_a_429_without_retry_after_pauses_a_quarter_second_and_the_rate_never_falls_below_the_lowest() -> None:
     limiter, clock = bucket(50)
     for _ in range(20):
