@@ -49,22 +49,23 @@ _MIN_SLEEP = 1e-6
 DECREASE = 0.8
 """After a 429 the process's rate becomes this fraction of what the server admitted from it in the last second
 (sent minus refused). Gentle, as CUBIC's 0.7 is: under a shared budget a 429 usually means the sum is a little
-over, not twice over. Measured (the shared_account benchmark): 0.5 left 20-30% of the account's budget unused."""
+over, not twice over. Halving (the first version) left a quarter of the budget unused on average, and the
+shared_account benchmark took 1.22-1.43 x its floor (docs/configuration.md)."""
 
 RECOVERY_SCALE = 0.008
 """The climb back after a 429 is CUBIC's (RFC 9438, and the AWS SDKs' adaptive mode): ``W + C (t - k)**3`` with
 ``C`` this fraction of the ceiling per second cubed (0.4, the AWS SDKs' constant, at 50/s) and ``k`` the time it
-takes to get back to ``W``, the rate it was throttled at. So the rate returns to ``W`` quickly (1.2 s from 6/s
+takes to get back to ``W``, the rate it was throttled at. So the rate returns to ``W`` quickly (1.4 s from 6/s
 at 50/s), stays near it while the others are there too, then accelerates once nothing more is refused: a
-process left alone at 12/s is back at 50/s within 7 s, where the earlier linear climb of 1/s per second took
+process left alone at 12/s is back at 50/s within 7 s, where the earlier linear climb of 1/s each second took
 38 s, and the processes throttled most, which finish last, no longer finish alone at a crawl."""
 
 OPENING_SPACING = 0.5
 """The shared bucket's first window (``paced_start``) spaces its grants this fraction of ``window / burst``
 apart: its first ``burst`` calls go out over half the window instead of at once. Processes starting together
-then put fewer calls in flight when the account first overflows (the opening collision: the 429 share of 8
-processes fell from 9.4% to 5.7% at 0.5 or 1.0, the benchmark's figures), while a process alone loses half
-a second once instead of the whole window's burst (500 calls: 10.5 s instead of 10.0 s; 11.0 s at 1.0)."""
+then put fewer calls in flight when the account first overflows (8 processes, simulated: 12% of requests
+refused without it, 9% with), while a process alone loses half a second once instead of the whole window's
+burst (the benchmark, 500 calls: 10.5 s instead of 10.0 s; 11.0 s with 1.0)."""
 
 SHORT_PAUSE = 0.25
 """A 429 whose ``Retry-After`` is at most :data:`THROTTLE_WINDOW` (the per-second limit's answer, rounded up to
