@@ -426,12 +426,17 @@ class AgoraClient:
             )
 
     def _wait_out_throttle(self, retry: Retry, response: requests.Response, deadline: float) -> bool:
-        """A 429 slows the whole process (the shared bucket pauses for ``Retry-After`` and lowers its rate);
-        whether this call then simply tries again, uncounted: yes while its overall deadline
-        (:func:`worst_case_seconds` from its start) leaves room for the pause, else the 429 counts like a 503."""
+        """A 429 slows the whole process (the shared bucket pauses briefly and lowers its rate) and this call
+        waits the whole ``Retry-After`` (:data:`THROTTLE_WINDOW` without one) before trying again, uncounted:
+        yes while its overall deadline (:func:`worst_case_seconds` from its start) leaves room for the wait,
+        else the 429 counts like a 503 (whose retry waits ``Retry-After`` too)."""
         pause = retry.get_retry_after(response.raw) or 0.0
         self._limiter.throttled(pause)
-        return time.monotonic() + (pause or THROTTLE_WINDOW) < deadline
+        wait = pause or THROTTLE_WINDOW
+        if time.monotonic() + wait >= deadline:
+            return False
+        time.sleep(wait)
+        return True
 
     def _api_error(
         self,

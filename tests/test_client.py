@@ -20,6 +20,7 @@ from agora_pulumi.client import (
 )
 from agora_pulumi.emulator import DEFAULT_CUSTOMER_ID, DEFAULT_CUSTOMER_SECRET
 from agora_pulumi.identity import SettingIdentity
+from agora_pulumi.ratelimit import TokenBucket
 from agora_pulumi.testing.emulator import EmulatorHandle
 from tests.support import APP_ID
 
@@ -76,6 +77,22 @@ def test_retry_after_is_honoured_up_to_the_configured_ceiling(emu: EmulatorHandl
     capped = build_retry(ClientConfig(DEFAULT_CUSTOMER_ID, DEFAULT_CUSTOMER_SECRET, max_retry_after=3))
     assert capped.parse_retry_after("3600") == 3
     assert capped.new().parse_retry_after("3600") == 3
+
+
+def test_a_refused_call_waits_all_of_retry_after_though_its_process_pauses_less(emu: EmulatorHandle) -> None:
+    """Already sharing the account (its rate lowered by an earlier 429), the process pauses only 0.25 s for a
+    Retry-After of 1; the refused call itself is not sent again before the whole second has passed."""
+    limiter = TokenBucket(50)
+    for _ in range(40):
+        limiter.acquire()
+    limiter.throttled(0.01)  # an earlier 429: sharing now, at 0.8 x 39/s
+    time.sleep(0.05)
+    emu.set_faults(queue=[{"status": 429, "retry_after": 1}])
+    c = AgoraClient(client(emu.url, max_retry_after=5).config, limiter=limiter)
+    started = time.monotonic()
+    c.patch_setting(SettingIdentity(APP_ID, "live", "cn"), BODY)
+    assert time.monotonic() - started >= 1.0
+    assert [r["status"] for r in emu.api_requests()] == [429, 200]
 
 
 def test_exhausted_retries_raise_server_error_with_attempts_and_request_id(emu: EmulatorHandle) -> None:

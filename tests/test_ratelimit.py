@@ -1,9 +1,10 @@
-"""The rate limiter on a fake clock: nothing here sleeps or measures real time."""
+"""The rate limiter on a fake clock: nothing here sleeps or measures real time (but one lower bound)."""
 
 from __future__ import annotations
 
 import math
 import threading
+import time
 
 import pytest
 
@@ -11,7 +12,9 @@ from agora_pulumi.ratelimit import (
     ARRIVAL_MARGIN,
     DECREASE,
     LOWEST_ADAPTIVE_RATE,
-    RECOVERY_PER_SECOND,
+    OPENING_SPACING,
+    RECOVERY_SCALE,
+    SHORT_PAUSE,
     TokenBucket,
     shared_bucket,
 )
@@ -209,44 +212,104 @@ def test_a_fractional_rate_is_never_exceeded_in_any_second(rate: float) -> None:
     assert most_in_any_window(times, 1.0) == math.floor(rate)
 
 
-def test_a_429_pauses_every_caller_for_retry_after_then_paces_at_a_lower_rate() -> None:
+def test_a_429_at_the_ceiling_pauses_every_caller_for_all_of_retry_after_then_paces_at_four_fifths() -> None:
+    """The first collision (the process thought it was alone): the whole Retry-After, then 0.8 x the 19/s the
+    server admitted from it (20 sent, this one refused), evenly spaced."""
     limiter, clock = bucket(50)
     grant_times(limiter, clock, 20)  # sending 20 in the last second
     limiter.throttled(1.0)
     assert limiter.current_rate == 0.0
     first = grant_times(limiter, clock, 1)[0]
-    assert first >= 1.0  # nobody went before Retry-After had passed
-    assert limiter.current_rate == pytest.approx(20 * DECREASE, abs=0.5)
+    assert first == pytest.approx(1.0)  # nobody went before Retry-After had passed
+    assert limiter.current_rate == pytest.approx(15.2)
     times = grant_times(limiter, clock, 6)
     gaps = [b - a for a, b in zip([first, *times], times)]
-    assert all(gap >= 1 / (20 * DECREASE + 1) for gap in gaps)  # evenly spaced, no burst
+    assert all(1 / 20 < gap <= 1 / 15.2 + 1e-6 for gap in gaps)  # evenly spaced (climbing back), no burst
+
+
+def test_a_429_while_sharing_pauses_every_caller_a_quarter_of_a_one_second_retry_after() -> None:
+    """Already lowered: Retry-After 1 pauses the process 0.25 s (the refused call itself waits all of it, see
+    test_client.py), and the rate becomes 0.8 x what was admitted in the last second (10 sent, 1 refused)."""
+    limiter, clock = bucket(50)
+    grant_times(limiter, clock, 20)
+    limiter.throttled(1.0)
+    clock.sleep(3.0)  # back near the 19/s it was throttled at
+    grant_times(limiter, clock, 10)
+    limiter.throttled(1.0)
+    start = clock()
+    assert grant_times(limiter, clock, 1)[0] - start == pytest.approx(SHORT_PAUSE)
+    assert limiter.current_rate == pytest.approx(0.8 * 9, abs=0.01)
+
+
+def test_a_longer_retry_after_pauses_every_caller_for_all_of_it_even_while_sharing() -> None:
+    limiter, clock = bucket(50)
+    grant_times(limiter, clock, 20)
+    limiter.throttled(1.0)
+    clock.sleep(3.0)
+    grant_times(limiter, clock, 10)
+    limiter.throttled(5.0)
+    start = clock()
+    assert grant_times(limiter, clock, 1)[0] - start == pytest.approx(5.0)
 
 
 def test_the_429s_of_calls_already_in_flight_do_not_lower_the_rate_again() -> None:
     limiter, clock = bucket(50)
     grant_times(limiter, clock, 40)
     limiter.throttled(1.0)
-    lowered = 40 * DECREASE
+    lowered = 39 * DECREASE
     for _ in range(7):  # the rest of the burst, answered 429 during the pause
         limiter.throttled(1.0)
     clock.sleep(1.0)
     assert limiter.current_rate == pytest.approx(lowered)
+    clock.sleep(0.5)
+    grant_times(limiter, clock, 5)
+    limiter.throttled(1.0)  # sharing now: 0.8 x the 4 admitted (5 sent, 1 refused), a quarter-second pause
+    clock.sleep(SHORT_PAUSE / 2)
+    limiter.throttled(1.0)  # in flight when it was lowered: extends the pause, does not lower again (to 2.4)
+    clock.sleep(SHORT_PAUSE)
+    plateau = ((4 - 3.2) / (RECOVERY_SCALE * 50)) ** (1 / 3)
+    assert limiter.current_rate == pytest.approx(4 + RECOVERY_SCALE * 50 * (SHORT_PAUSE / 2 - plateau) ** 3)
 
 
-def test_the_rate_recovers_gradually_to_the_ceiling() -> None:
+def test_the_rate_climbs_back_cubically_plateauing_at_what_it_was_admitted_at() -> None:
+    """Throttled with 11/s admitted: 8.8/s after the pause, back at 11/s after cbrt((11 - 8.8) / 0.4) = 1.77 s,
+    where it stays a while (the others were there too), then accelerates to the ceiling: 50/s within 7 s, where
+    the earlier linear climb of 1/s per second took 41 s."""
     limiter, clock = bucket(50)
-    grant_times(limiter, clock, 50)
+    grant_times(limiter, clock, 12)
     limiter.throttled(1.0)
     clock.sleep(1.0)
-    low = limiter.current_rate
+    assert limiter.current_rate == pytest.approx(8.8)
+    plateau = ((11 - 8.8) / (RECOVERY_SCALE * 50)) ** (1 / 3)
+    assert plateau == pytest.approx(1.765, abs=0.001)
+    clock.sleep(plateau - 0.6)
+    assert 10.9 < limiter.current_rate < 11
+    clock.sleep(0.6)
+    assert limiter.current_rate == pytest.approx(11.0)
+    clock.sleep(0.6)
+    assert 11 < limiter.current_rate < 11.1
+    clock.sleep(5 - plateau - 0.6)  # 5 s after the pause
+    assert limiter.current_rate == pytest.approx(11 + 0.4 * (5 - plateau) ** 3)
     clock.sleep(2.0)
-    assert low < limiter.current_rate < 50
-    clock.sleep((50 - low) / (RECOVERY_PER_SECOND * 50) + 0.01)
     assert limiter.current_rate == 50
     assert [limiter.acquire() for _ in range(50)] == [0.0] * 50  # the burst is back too
 
 
-def test_a_429_without_retry_after_pauses_a_second_and_the_rate_never_falls_below_the_lowest() -> None:
+def test_a_trickle_throttled_at_one_call_a_second_is_lowered_to_two_and_climbs_back() -> None:
+    """One call sent, that one refused: the lowest rate, 2/s (not 0.8/s), then CUBIC from there: 2.4/s a
+    second later, 5.2/s two seconds later."""
+    limiter, clock = bucket(50)
+    limiter.acquire()
+    limiter.throttled(1.0)
+    clock.sleep(1.0)
+    assert limiter.current_rate == pytest.approx(LOWEST_ADAPTIVE_RATE) == 2.0
+    clock.sleep(1.0)
+    assert limiter.current_rate == pytest.approx(2.4)
+    clock.sleep(1.0)
+    assert limiter.current_rate == pytest.approx(5.2)
+
+
+def test_a_429_without_retry_after_pauses_a_quarter_second_and_the_rate_never_falls_below_the_lowest() -> None:
     limiter, clock = bucket(50)
     for _ in range(20):
         limiter.acquire()
@@ -256,4 +319,24 @@ def test_a_429_without_retry_after_pauses_a_second_and_the_rate_never_falls_belo
     limiter.throttled(0.0)
     start = clock()
     limiter.acquire()
-    assert clock.last - start >= 1.0
+    assert clock.last - start == pytest.approx(SHORT_PAUSE)
+
+
+def test_a_paced_start_spaces_the_first_window_then_idle_time_restores_the_burst() -> None:
+    """The shared bucket's first window is paced: K processes starting together each put at most one call in
+    flight per 11 ms instead of their first 8 at once, so fewer of them are refused when the account overflows."""
+    clock = FakeClock()
+    limiter = TokenBucket(50, clock=clock, sleep=clock.sleep, margin=ARRIVAL_MARGIN, paced_start=True)
+    times = grant_times(limiter, clock, 50)
+    spacing = OPENING_SPACING * (1 + ARRIVAL_MARGIN) / 50
+    assert [b - a for a, b in zip(times, times[1:])] == pytest.approx([spacing] * 49, abs=1e-5)
+    clock.sleep(2.0)
+    assert [limiter.acquire() for _ in range(50)] == [0.0] * 50
+
+
+def test_the_shared_bucket_paces_its_start() -> None:
+    shared = shared_bucket(47)  # a rate no other test uses: a fresh bucket
+    start = time.monotonic()
+    for _ in range(3):
+        shared.acquire()
+    assert time.monotonic() - start >= 2 * OPENING_SPACING * (1 + ARRIVAL_MARGIN) / 47
