@@ -174,19 +174,24 @@ def create_set(client: AgoraClient, news: Mapping[str, Any]) -> tuple[str, dict[
 
 
 def update_set(
-    client: AgoraClient, set_id: str, olds: Mapping[str, Any], news: Mapping[str, Any], warn: Warn = warn_stderr
+    client: AgoraClient,
+    set_id: str,
+    olds: Mapping[str, Any],
+    news: Mapping[str, Any],
+    warn: Warn = warn_stderr,
+    tell: Warn = note_stderr,
 ) -> dict[str, Any]:
     """Changed and added members written, removed ones disabled, the rest kept as they were: the outputs."""
     changed, removed = member_changes(olds, news)
     written = _write(client, set_id, news, changed, "Updating")
-    _disable(client, set_id, members(olds), removed, "Updating", warn)
+    _disable(client, set_id, members(olds), removed, "Updating", warn, tell)
     wanted = members(news)
     kept = {key: dict(member) for key, member in members(olds).items() if key in wanted}
     return {SETTINGS: {**kept, **written}}
 
 
 def read_set(
-    client: AgoraClient, set_id: str, props: Mapping[str, Any], warn: Warn = warn_stderr
+    client: AgoraClient, set_id: str, props: Mapping[str, Any], warn: Warn = warn_stderr, tell: Warn = note_stderr
 ) -> dict[str, Any]:
     """One GET per member; a member Agora no longer has (its entry point is gone) drops out of the set."""
     previous = members(props)
@@ -197,7 +202,7 @@ def read_set(
         if identity is None:
             raise SnapshotSettingError(f"Cannot read member {key!r}: it has no appId/entryPoint/region.")
         kind = member_kind(member) or LEGACY
-        state = read_setting(client, kind, identity, member_fields(member), warn)
+        state = read_setting(client, kind, identity, member_fields(member), warn, tell)
         return None if state is None else {API: kind.name, **state}
 
     states, errors = _each(list(previous), read)
@@ -205,10 +210,12 @@ def read_set(
     return {SETTINGS: {key: value for key, value in states.items() if value is not None}}
 
 
-def delete_set(client: AgoraClient, set_id: str, props: Mapping[str, Any], warn: Warn = warn_stderr) -> None:
+def delete_set(
+    client: AgoraClient, set_id: str, props: Mapping[str, Any], warn: Warn = warn_stderr, tell: Warn = note_stderr
+) -> None:
     """Every member disabled (``enabled: false``), except those the rename guard keeps."""
     old = members(props)
-    _disable(client, set_id, old, list(old), "Deleting (disabling)", warn)
+    _disable(client, set_id, old, list(old), "Deleting (disabling)", warn, tell)
 
 
 def set_diff_summary(set_id: str, diff: Mapping[str, str], total: int) -> Optional[str]:

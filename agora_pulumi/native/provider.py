@@ -97,6 +97,11 @@ class AgoraProvider(p.Provider):
         self._pool = ThreadPoolExecutor(max_workers=http_threads, thread_name_prefix="agora-http")
         self._log = EngineLog(engine)
 
+    def _say(self, urn: str) -> tuple[Callable[[str], None], Callable[[str], None]]:
+        """``(warn, tell)`` for one resource: the core's warnings and notes, through the engine's ``Log`` (the
+        CLI does not show a native provider's stderr)."""
+        return self._log.for_urn(urn), self._log.notes_for(urn)
+
     async def _blocking(self, work: Callable[[], T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._pool, work)
 
@@ -150,9 +155,9 @@ class AgoraProvider(p.Provider):
 
     async def update(self, request: p.UpdateRequest) -> p.UpdateResponse:
         olds, news = plain_map(request.olds), plain_map(request.news)
-        client, warn = self._connection.client, self._log.for_urn(request.urn)
+        client, (warn, tell) = self._connection.client, self._say(request.urn)
         if request.type == SET_TOKEN:
-            state = await self._blocking(lambda: update_set(client(), request.resource_id, olds, news, warn))
+            state = await self._blocking(lambda: update_set(client(), request.resource_id, olds, news, warn, tell))
             return p.UpdateResponse(to_map(state))
         kind = _kind(request.type)
         setting = await self._blocking(lambda: write_setting(client(), kind, news, "Updating"))
@@ -162,7 +167,7 @@ class AgoraProvider(p.Provider):
         """Refresh, ``pulumi import`` and ``.get``. With no state (import), the storage config is left out of
         what is returned, so the code the engine generates holds no key; see the docs on import."""
         previous = plain_map(request.properties)
-        client, warn = self._connection.client, self._log.for_urn(request.urn)
+        client, (warn, tell) = self._connection.client, self._say(request.urn)
         if request.type == SET_TOKEN:
             if not members(previous):
                 raise ProviderError(
@@ -170,26 +175,26 @@ class AgoraProvider(p.Provider):
                     "members): import each setting as agora:fls:SnapshotSetting (or the standard/custom one), or "
                     "write the set with `agora-pulumi adopt`."
                 )
-            state = await self._blocking(lambda: read_set(client(), request.resource_id, previous, warn))
+            state = await self._blocking(lambda: read_set(client(), request.resource_id, previous, warn, tell))
             return p.ReadResponse(request.resource_id, to_map(state), to_map(state))
         kind = _kind(request.type)
         identity = identity_to_read(kind, previous, request.resource_id)
-        found = await self._blocking(lambda: read_setting(client(), kind, identity, previous or None, warn))
+        found = await self._blocking(lambda: read_setting(client(), kind, identity, previous or None, warn, tell))
         if found is None:
             return p.ReadResponse(None, {}, {})
         return p.ReadResponse(identity.id, to_map(found), to_map(found))
 
     async def delete(self, request: p.DeleteRequest) -> None:
         props = plain_map(request.properties)
-        client, warn = self._connection.client, self._log.for_urn(request.urn)
+        client, (warn, tell) = self._connection.client, self._say(request.urn)
         if request.type == SET_TOKEN:
-            await self._blocking(lambda: delete_set(client(), request.resource_id, props, warn))
+            await self._blocking(lambda: delete_set(client(), request.resource_id, props, warn, tell))
             return
         kind = _kind(request.type)
         identity = SettingIdentity.from_props(props, request.resource_id)
         if identity is not None:
             advice = f"Use `aliases` when renaming a {kind.resource}."
-            await self._blocking(lambda: disable_setting(client(), kind, identity, advice, warn))
+            await self._blocking(lambda: disable_setting(client(), kind, identity, advice, warn, tell))
 
     # --- read-only lookups ----------------------------------------------------------------------------
 

@@ -102,6 +102,10 @@ class NativeProviderServer(ServedProvider):
         """``(urn, message)`` of every warning the provider sent the engine."""
         return [(urn, message) for severity, urn, message in self.engine.logs if severity == engine_pb2.WARNING]
 
+    def notes(self) -> list[tuple[str, str]]:
+        """``(urn, message)`` of every note (severity INFO) the provider sent the engine."""
+        return [(urn, message) for severity, urn, message in self.engine.logs if severity == engine_pb2.INFO]
+
     # --- the engine's calls ----------------------------------------------------------------------------
 
     def urn(self, resource: str, name: str) -> str:

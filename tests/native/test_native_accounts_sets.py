@@ -99,6 +99,9 @@ def test_a_set_lists_members_keys_them_and_writes_one_patch_each(native: NativeP
     with NativeProviderServer(env=clean_env()) as next_deployment:  # a later `up`: its own provider process
         configure(next_deployment, emu.url)
         next_deployment.update(SET, set_id, unwrap(state), unwrap(new_checked))
+        (_, note), = next_deployment.notes()  # the CLI shows it: the engine's Log, not stderr
+    assert note == (f"the SnapshotSettingSet of App ID {APP_ID}: 1 member disabled at Agora (enabled: false; its "
+                    f"storage config is kept, Agora has no delete): custom:{APP_ID}/cam/ap")
     bodies = sorted((r["path"].split("/entry_points/")[1].split("/")[0], r["body"]) for r in emu.api_requests("PATCH"))
     assert bodies == [("cam", {"enabled": False}), ("sports", {"enabled": True, "snapshotInterval": 45, "enableModeration": False})]
 

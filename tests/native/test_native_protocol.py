@@ -157,6 +157,36 @@ def test_rename_guard_keeps_a_setting_another_resource_wrote_in_this_deployment(
     assert "left enabled" in message and "aliases" in message
 
 
+def test_what_a_delete_really_does_reaches_the_user_through_the_engine_log(
+    native: NativeProviderServer, emu: EmulatorHandle
+) -> None:
+    # The CLI shows a native provider's notes only through the engine's Log (its stderr is not shown).
+    checked, _ = native.check(SETTING, inputs())
+    _, created = native.create(SETTING, checked)
+    with NativeProviderServer(env=clean_env()) as later:  # `pulumi destroy`: its own provider process
+        from tests.native.conftest import configure
+
+        configure(later, emu.url)
+        later.delete(SETTING, ID, created, name="media")
+        (urn, message), = later.notes()
+    assert urn.endswith("::agora:fls:SnapshotSetting::media")
+    assert message == (f"snapshot setting {ID}: disabled at Agora (enabled: false; its storage config is kept, "
+                       "Agora has no delete)")
+    assert later.warnings() == []
+
+
+def test_a_refresh_names_a_drifted_bucket_in_a_note(native: NativeProviderServer, emu: EmulatorHandle) -> None:
+    checked, _ = native.check(SETTING, inputs())
+    _, created = native.create(SETTING, checked, name="media")
+    storage = {k: int(v) if isinstance(v, float) else v for k, v in inputs()["storageConfig"].items()}
+    drifted = {**storage, "bucket": "moved-in-console"}
+    set_in_console(emu, {"enabled": True, "storageConfig": drifted})
+    native.read(SETTING, ID, created, name="media")
+    (urn, message), = native.notes()
+    assert urn.endswith("::media") and "storageConfig.bucket" in message
+    assert inputs()["storageConfig"]["secretKey"] not in message
+
+
 # --- import and .get -----------------------------------------------------------------------------------------
 
 
