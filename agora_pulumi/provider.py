@@ -66,12 +66,11 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def check_failures(news: Mapping[str, Any], found: list[Failure]) -> list[CheckFailure]:
-    """``found`` as the engine should get them for the inputs it sent (``news``, secrets still wrapped): see
-    :mod:`agora_pulumi.engine_failures`."""
-    inputs = _plain(news)
-    secret = {key for key, value in news.items() if rpc.is_rpc_secret(value)}
-    return [CheckFailure(f.property, f.reason) for f in (for_engine(x, inputs, secret) for x in found)]
+def check_failures(found: list[Failure]) -> list[CheckFailure]:
+    """``found`` as the engine should get them: see :mod:`agora_pulumi.engine_failures`. The SDK's dynamic
+    provider does not accept secrets, so the engine sends it secret inputs unmarked: it cannot withhold them
+    (docs/resources.md says so; the native provider does)."""
+    return [CheckFailure(f.property, f.reason) for f in map(for_engine, found)]
 
 
 _STATES: weakref.WeakKeyDictionary[AgoraResourceProvider, Connection] = weakref.WeakKeyDictionary()
@@ -116,7 +115,7 @@ class SnapshotSettingProvider(AgoraResourceProvider):
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         olds = _plain(_olds) or None
         inputs, failures = check_props(_plain(news), olds, _is_unknown, self.KIND)
-        return CheckResult(inputs, check_failures(news, failures))
+        return CheckResult(inputs, check_failures(failures))
 
     def diff(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> DiffResult:
         olds, news = _plain(_olds), _plain(_news)

@@ -34,7 +34,7 @@ class SnapshotSettingSetProvider(AgoraResourceProvider):
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         inputs, failures = check_set(_plain(news), _plain(_olds) or None, _is_unknown)
-        return CheckResult(inputs, check_failures(news, failures))
+        return CheckResult(inputs, check_failures(failures))
 
     def diff(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> DiffResult:
         olds, news = _plain(_olds), _plain(_news)

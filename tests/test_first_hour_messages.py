@@ -75,6 +75,6 @@ def test_whole_numbers_are_shown_as_written() -> None:
         news = setting_inputs(snapshotInterval=3.0)
         _, failures = srv.check(news)
     assert engine_lines(news, failures, TYPE_TOKEN, "media") == [
-        f"{TYPE_TOKEN} resource 'media': property snapshotInterval value {{3}} has a problem: must be a whole number "
+        f"{TYPE_TOKEN} resource 'media' has a problem: snapshotInterval must be a whole number "
         "of seconds in [5, 300] (default 10), got 3"
     ]

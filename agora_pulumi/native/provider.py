@@ -45,7 +45,7 @@ from ..set_operations import create_set, delete_set, read_set, update_set
 from ..unknowns import is_unknown
 from .engine_log import EngineLog
 from .schema import FUNCTION_KINDS, RESOURCE_KINDS, SET_TOKEN, schema_json
-from .values import plain_map, secret_paths, to_map
+from .values import plain_map, secret_leaves, secret_paths, to_map
 
 T = TypeVar("T")
 
@@ -74,12 +74,10 @@ def _config_getter(request: p.ConfigureRequest) -> Callable[[str], Any]:
     return get
 
 
-def _failures(
-    found: list[Failure], news: Mapping[str, Any], secrets: frozenset[tuple[str, ...]]
-) -> list[p.CheckFailure]:
-    """``found`` as the engine should get them for the inputs it sent: see :mod:`agora_pulumi.engine_failures`."""
-    secret = {path[0] for path in secrets if len(path) == 1}
-    return [p.CheckFailure(f.property, f.reason) for f in (for_engine(x, news, secret) for x in found)]
+def _failures(found: list[Failure], secret_values: list[Any]) -> list[p.CheckFailure]:
+    """``found`` as the engine should get them, none of ``secret_values`` in them: see
+    :mod:`agora_pulumi.engine_failures`."""
+    return [p.CheckFailure(f.property, f.reason) for f in (for_engine(x, secret_values) for x in found)]
 
 
 def _detailed(changed: list[str], replaces: list[str]) -> dict[str, p.PropertyDiff]:
@@ -120,14 +118,14 @@ class AgoraProvider(p.Provider):
 
     async def check(self, request: p.CheckRequest) -> p.CheckResponse:
         news, olds = plain_map(request.new_inputs), plain_map(request.old_inputs) or None
-        secrets = frozenset(secret_paths(request.new_inputs))
+        secrets, hidden = frozenset(secret_paths(request.new_inputs)), secret_leaves(request.new_inputs)
         if request.type == SET_TOKEN:
             keyed, key_failures = key_members(news.get(SETTINGS), is_unknown)
             inputs, failures = check_set({**news, SETTINGS: keyed}, olds, is_unknown)
-            return p.CheckResponse(to_map(inputs, _set_secrets(secrets)), _failures([*key_failures, *failures], news, secrets))
+            return p.CheckResponse(to_map(inputs, _set_secrets(secrets)), _failures([*key_failures, *failures], hidden))
         kind = _kind(request.type)
         inputs, failures = check_props(news, olds, is_unknown, kind)
-        return p.CheckResponse(to_map(inputs, secrets), _failures(failures, news, secrets))
+        return p.CheckResponse(to_map(inputs, secrets), _failures(failures, hidden))
 
     async def diff(self, request: p.DiffRequest) -> p.DiffResponse:
         olds, news = plain_map(request.old_state), plain_map(request.new_inputs)

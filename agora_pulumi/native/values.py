@@ -41,14 +41,39 @@ def plain_map(values: Mapping[str, PropertyValue]) -> dict[str, Any]:
 
 
 def secret_paths(values: Mapping[str, PropertyValue], prefix: Path = ()) -> set[Path]:
-    """Where secrets came in: the paths of every value marked secret (a secret object counts whole)."""
+    """Where secrets came in: the paths of every value marked secret (a secret object or list counts whole;
+    a list element's path segment is its index)."""
     found: set[Path] = set()
     for key, value in values.items():
         path = (*prefix, key)
+        inner = value.value
         if value.is_secret:
             found.add(path)
-        elif isinstance(value.value, Mapping):
-            found |= secret_paths(value.value, path)
+        elif isinstance(inner, Mapping):
+            found |= secret_paths(inner, path)
+        elif isinstance(inner, Sequence) and not isinstance(inner, str):
+            found |= secret_paths({str(i): v for i, v in enumerate(inner)}, path)
+    return found
+
+
+def secret_leaves(values: Mapping[str, PropertyValue]) -> list[Any]:
+    """Every plain value that came in under a secret mark, at any depth: what a message must not show."""
+    found: list[Any] = []
+
+    def walk(value: PropertyValue, secret: bool) -> None:
+        secret = secret or value.is_secret
+        inner = value.value
+        if isinstance(inner, Mapping):
+            for item in inner.values():
+                walk(item, secret)
+        elif isinstance(inner, Sequence) and not isinstance(inner, str):
+            for item in inner:
+                walk(item, secret)
+        elif secret and not isinstance(inner, Computed):
+            found.append(inner)
+
+    for value in values.values():
+        walk(value, False)
     return found
 
 
