@@ -325,8 +325,8 @@ def check_props(
                 Failure(
                     "storageConfig",
                     "cannot be removed once set: Agora's PATCH cannot clear a storage config, so Agora would keep "
-                    "uploading with the old one. Keep storage_config (point it at another bucket if needed), set "
-                    "enabled=False to stop capturing, or stop managing the setting with `pulumi state delete`.",
+                    "uploading with the old one. Keep storageConfig (storage_config in Python; point it at another "
+                    "bucket if needed), set enabled to false to stop capturing, or stop managing the setting with `pulumi state delete`.",
                 )
             )
     elif is_unknown(storage):

@@ -171,7 +171,8 @@ def test_unknowns_are_kept_and_not_judged() -> None:
 def test_removing_storage_config_is_refused_with_the_way_out() -> None:
     found = failures(valid(storageConfig=None), olds=valid())
     assert "PATCH cannot clear" in found["storageConfig"]
-    assert "enabled=False" in found["storageConfig"]
+    assert "set enabled to false to stop capturing" in found["storageConfig"]
+    assert "Keep storageConfig (storage_config in Python;" in found["storageConfig"]
     assert failures(valid(storageConfig=None), olds=valid(storageConfig=None)) == {}
 
 
