@@ -127,7 +127,10 @@ def build_retry(config: ClientConfig) -> AgoraRetry:
 
 
 def worst_case_seconds(config: ClientConfig) -> float:
-    """An upper bound on one call's duration: every attempt times out and every backoff is at its cap."""
+    """An upper bound on one call's own duration: every attempt times out and every backoff is at its cap.
+    Waiting for the process's share of the account's rate (the shared bucket, paused and slowed by 429s) comes
+    on top: that wait is the account's, not the call's, and a call that gave up on it would only fail a
+    deployment another one had slowed (issue 22)."""
     attempts = config.max_retries + 1
     waits = 0.0
     for n in range(1, attempts):
