@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Iterator
+from typing import Any, Iterator, Mapping, Optional
 
 from agora_pulumi.emulator import DEFAULT_CUSTOMER_ID, DEFAULT_CUSTOMER_SECRET
 
@@ -54,6 +55,36 @@ def setting_inputs(**overrides: Any) -> dict[str, Any]:
     }
     props.update(overrides)
     return props
+
+
+JSON_TYPE: Mapping[str, str] = {"Content-Type": "application/json"}
+
+
+class StandInHandler(BaseHTTPRequestHandler):
+    """The base of the tests' stand-in servers (:func:`stand_in`): each says only what its answer is, not how
+    a request is read or an answer framed, and none writes an access log into the test output."""
+
+    def request_body(self, limit: Optional[int] = None) -> str:
+        """The request's body as text (read whole, or its first ``limit`` bytes), ``""`` when it has none."""
+        length = int(self.headers.get("Content-Length") or 0)
+        if not length:
+            return ""
+        return self.rfile.read(length if limit is None else min(length, limit)).decode()
+
+    def answer(self, status: int, payload: bytes = b"", headers: Mapping[str, str] = JSON_TYPE) -> None:
+        """One whole answer: ``headers`` as given, then the ``Content-Length`` of ``payload``."""
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def answer_json(self, status: int, value: Any) -> None:
+        self.answer(status, json.dumps(value).encode())
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
 
 
 @contextmanager

@@ -9,7 +9,6 @@ import ast
 import json
 import os
 import re
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
@@ -24,7 +23,7 @@ from agora_pulumi.errors import NotFoundError
 from agora_pulumi.identity import SettingIdentity
 from agora_pulumi.kinds import CUSTOM, LEGACY, STANDARD, SettingKind
 from agora_pulumi.testing.emulator import EmulatorHandle, running_emulator
-from tests.support import stand_in
+from tests.support import StandInHandler, stand_in
 
 REPO = Path(__file__).resolve().parents[1]
 APP = "0123456789abcdef"
@@ -79,22 +78,13 @@ def patch(emu: EmulatorHandle, region: str, body: dict[str, Any]) -> None:
 # --- keys Agora did not return --------------------------------------------------------------------------
 
 
-class _Canned(BaseHTTPRequestHandler):
+class _Canned(StandInHandler):
     """A stand-in Agora whose GET answers carry masked or no keys (the emulator always returns them)."""
 
     answers: dict[str, Any] = {}
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's name
-        region = self.path.rsplit("/", 1)[1]
-        data = json.dumps(self.answers[region]).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *_args: Any) -> None:
-        pass
+        self.answer_json(200, self.answers[self.path.rsplit("/", 1)[1]])
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import json
-from http.server import BaseHTTPRequestHandler
 from typing import Any, Iterator
 
 import grpc
@@ -20,7 +19,7 @@ from agora_pulumi.model import check_props, setting_from_props
 from agora_pulumi.regions import Vendor
 from agora_pulumi.testing.check_lines import engine_lines, said
 from agora_pulumi.testing.engine import ProviderServer
-from tests.support import clean_env, setting_inputs, stack_config, stand_in
+from tests.support import StandInHandler, clean_env, setting_inputs, stack_config, stand_in
 
 AK, SK = "AKIA-HOSTILE-ACCESS", "HOSTILE-SECRET-KEY-VALUE"
 
@@ -226,20 +225,11 @@ HOSTILE_BODIES: dict[str, bytes] = {
 }
 
 
-class HostileAgora(BaseHTTPRequestHandler):
+class HostileAgora(StandInHandler):
     """Answers every GET with the fixed body named by the entry point in the path (HTTP 200, JSON type)."""
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-        entry_point = self.path.split("/")[6]
-        payload = HOSTILE_BODIES[entry_point]
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+        self.answer(200, HOSTILE_BODIES[self.path.split("/")[6]])
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import time
-from http.server import BaseHTTPRequestHandler
 from typing import Any, Iterator
 
 import grpc
@@ -21,33 +20,23 @@ from agora_pulumi.client_config import ClientConfig
 from agora_pulumi.emulator import DEFAULT_CUSTOMER_ID, DEFAULT_CUSTOMER_SECRET
 from agora_pulumi.identity import SettingIdentity
 from agora_pulumi.testing.engine import ProviderServer
-from tests.support import APP_ID, clean_env, setting_inputs, stack_config, stand_in
+from tests.support import APP_ID, StandInHandler, clean_env, setting_inputs, stack_config, stand_in
 
 SETTING = SettingIdentity(APP_ID, "live", "cn")
 
 
-class Recorder(BaseHTTPRequestHandler):
+class Recorder(StandInHandler):
     """Answers every request, whatever its path, with a JSON 404 (a reverse proxy's root, say) and records the
     request line: a request that reaches it anywhere but ``/v1/…`` is the defect."""
 
     seen: list[str] = []
 
     def _reply(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            self.rfile.read(length)
+        self.request_body()
         type(self).seen.append(f"{self.command} {self.path}")
-        body = b'{"message": "not found"}'
-        self.send_response(404)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self.answer(404, b'{"message": "not found"}')
 
     do_GET = do_PATCH = _reply  # noqa: N815
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
 
 
 @pytest.fixture
@@ -244,18 +233,16 @@ def test_a_host_requests_cannot_send_is_refused_naming_the_key_and_the_xn_form(u
 READ_TIMEOUT = 0.5
 
 
-def scripted(*answers: Any) -> type[BaseHTTPRequestHandler]:
+def scripted(*answers: Any) -> type[StandInHandler]:
     """A handler answering its n-th request with ``answers[n]`` (the last one repeats): ``(status, body)``, or
     ``"timeout"`` (read the request, then say nothing for longer than the client waits). Every request's
     ``Authorization`` header is kept in ``authorizations``."""
 
-    class Scripted(BaseHTTPRequestHandler):
+    class Scripted(StandInHandler):
         authorizations: list[str] = []
 
         def _reply(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            if length:
-                self.rfile.read(length)
+            self.request_body()
             n = len(Scripted.authorizations)
             Scripted.authorizations.append(self.headers.get("Authorization", ""))
             answer = answers[min(n, len(answers) - 1)]
@@ -263,17 +250,9 @@ def scripted(*answers: Any) -> type[BaseHTTPRequestHandler]:
                 time.sleep(READ_TIMEOUT * 3)
                 return
             status, body = answer
-            data = body if isinstance(body, bytes) else json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            self.answer(status, body if isinstance(body, bytes) else json.dumps(body).encode())
 
         do_GET = do_PATCH = _reply  # noqa: N815
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
 
     return Scripted
 
@@ -285,16 +264,14 @@ def signature(authorization: str) -> str:
 # --- 6: every attempt's signature is scrubbed ------------------------------------------------------------
 
 
-class EchoFirstSignature(BaseHTTPRequestHandler):
+class EchoFirstSignature(StandInHandler):
     """503 to the first attempt; then a 401 whose message and request id quote the *first* attempt's
     signature (a gateway logging the first request it saw)."""
 
     authorizations: list[str] = []
 
     def _reply(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            self.rfile.read(length)
+        self.request_body()
         seen = type(self).authorizations
         seen.append(self.headers.get("Authorization", ""))
         if len(seen) == 1:
@@ -302,17 +279,9 @@ class EchoFirstSignature(BaseHTTPRequestHandler):
         else:
             first = signature(seen[0])
             status, body = 401, {"message": f"signature {first} does not match", "requestId": first}
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        self.answer_json(status, body)
 
     do_GET = do_PATCH = _reply  # noqa: N815
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
 
 
 def test_a_401_quoting_an_earlier_attempts_signature_never_prints_it() -> None:
@@ -388,14 +357,12 @@ def test_a_get_or_a_patch_refused_every_time_still_says_nothing_was_changed() ->
 HUGE = 24 * 1024 * 1024
 
 
-class Huge(BaseHTTPRequestHandler):
+class Huge(StandInHandler):
     """A 24 MiB JSON object, with a Content-Length (entry point ``sized``) or streamed until the connection
     closes (``streamed``), to GET and PATCH alike."""
 
     def _reply(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            self.rfile.read(length)
+        self.request_body()
         sized = "/entry_points/sized/" in self.path
         head, tail = b'{"enabled": true, "pad": "', b'"}'
         self.send_response(200)
@@ -415,9 +382,6 @@ class Huge(BaseHTTPRequestHandler):
             pass  # the client stopped reading: what the cap is for
 
     do_GET = do_PATCH = _reply  # noqa: N815
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
 
 
 @pytest.mark.parametrize("entry_point", ["sized", "streamed"])

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import base64
 import json
-from http.server import BaseHTTPRequestHandler
 from typing import Any, Iterator
 
 import grpc
 import pytest
 
 from agora_pulumi.testing.engine import ProviderServer
-from tests.support import APP_ID, clean_env, setting_inputs, stack_config, stand_in
+from tests.support import APP_ID, StandInHandler, clean_env, setting_inputs, stack_config, stand_in
 
 HTML = b"<html><body><h1>404 Not Found</h1>nginx</body></html>"
 
@@ -28,23 +27,14 @@ REPLIES: dict[str, tuple[int, str, bytes]] = {
 }
 
 
-class Stand_in(BaseHTTPRequestHandler):
+class Stand_in(StandInHandler):
     def _reply(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            self.rfile.read(length)
+        self.request_body()
         entry_point = self.path.split("/entry_points/")[1].split("/")[0]
         status, content_type, body = REPLIES[entry_point]
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self.answer(status, body, {"Content-Type": content_type})
 
     do_GET = do_PATCH = _reply  # noqa: N815
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
 
 
 @pytest.fixture(scope="module")
@@ -108,14 +98,12 @@ def test_a_200_page_from_a_captive_portal_is_not_a_successful_write(provider: Pr
 # --- what a hostile answer copies from the request must not reach the error -----------------------------------
 
 
-class Echoing(BaseHTTPRequestHandler):
+class Echoing(StandInHandler):
     """Copies the request's Authorization header and body into the places a client might quote: the request
     id of a 200 page, the Date of a 401 (after a real date, so it still parses), a multi-line message."""
 
     def _reply(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length).decode() if length else ""
-        echo = f"{self.headers.get('Authorization', '')} {body}"
+        echo = f"{self.headers.get('Authorization', '')} {self.request_body()}"
         entry_point = self.path.split("/entry_points/")[1].split("/")[0]
         if entry_point == "portal":
             status, headers, payload = 200, {"X-Request-Id": echo, "Content-Type": "text/html"}, b"<html>hi</html>"
@@ -123,17 +111,9 @@ class Echoing(BaseHTTPRequestHandler):
             message = json.dumps({"message": "bad\nrequest\n" + echo}).encode()
             status, headers, payload = 401, {"Date": f"Mon, 01 Jan 2001 00:00:00 GMT {echo}",
                                              "Content-Type": "application/json"}, message
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, " ".join(value.split()))
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
+        self.answer(status, payload, {name: " ".join(value.split()) for name, value in headers.items()})
 
     do_GET = do_PATCH = _reply  # noqa: N815
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
 
 
 SECRET = "Zq8x-echo-Secret-77wV"  # distinctive: no 8-character piece is an English word of the messages

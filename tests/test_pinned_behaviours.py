@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import json
-from http.server import BaseHTTPRequestHandler
 from typing import Any, ClassVar, Iterator
 
 import pytest
@@ -25,7 +24,7 @@ from agora_pulumi.kinds import CUSTOM, LEGACY, STANDARD, SettingKind
 from agora_pulumi.ratelimit import ARRIVAL_MARGIN, TokenBucket, shared_bucket
 from agora_pulumi.testing.emulator import EmulatorHandle
 from agora_pulumi.testing.engine import ProviderServer, provider_blob
-from tests.support import APP_ID, clean_env, setting_inputs, stack_config, stand_in
+from tests.support import APP_ID, StandInHandler, clean_env, setting_inputs, stack_config, stand_in
 from tests.test_ratelimit import FakeClock, grant_times, most_in_any_window
 
 # Three canaries with no 8-character piece in common: one shared piece (a common "-canary-" infix) would let
@@ -155,7 +154,7 @@ def test_6_refreshing_a_regionless_vendor_drops_the_region_agora_returns(kind: S
 # --- 7-10: what a hostile server echoes in an error ------------------------------------------------------
 
 
-class Echo(BaseHTTPRequestHandler):
+class Echo(StandInHandler):
     """Answers 400 with a JSON message built by ``say`` from the request body: one echo, nothing else (no
     ``Authorization`` value, no request id)."""
 
@@ -163,17 +162,7 @@ class Echo(BaseHTTPRequestHandler):
     timeout = 10.0
 
     def do_PATCH(self) -> None:  # noqa: N802 - the http.server naming
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length).decode() if length else ""
-        payload = json.dumps({"message": type(self).say(body)}).encode()
-        self.send_response(400)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+        self.answer_json(400, {"message": type(self).say(self.request_body())})
 
 
 @pytest.fixture
@@ -249,7 +238,7 @@ def test_10_a_key_full_of_quotes_is_withheld_in_its_json_spelling(echo: tuple[st
 # --- 8: redirects to a PATCH are never followed ----------------------------------------------------------
 
 
-class Redirecting(BaseHTTPRequestHandler):
+class Redirecting(StandInHandler):
     """PATCH to the setting's path: a redirect to ``/elsewhere``, where any method "succeeds"."""
 
     status: ClassVar[int] = 302
@@ -257,26 +246,14 @@ class Redirecting(BaseHTTPRequestHandler):
     timeout = 10.0
 
     def _answer(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            self.rfile.read(length)
+        self.request_body()
         type(self).seen.append(f"{self.command} {self.path}")
         if self.path == "/elsewhere":
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", "2")
-            self.end_headers()
-            self.wfile.write(b"{}")
-            return
-        self.send_response(type(self).status)
-        self.send_header("Location", "/elsewhere")
-        self.send_header("Content-Length", "0")
-        self.end_headers()
+            self.answer(200, b"{}")
+        else:
+            self.answer(type(self).status, headers={"Location": "/elsewhere"})
 
     do_GET = do_PATCH = _answer  # noqa: N815
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
 
 
 @pytest.mark.parametrize("status", [301, 302, 303, 307, 308])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import grpc
@@ -14,7 +13,7 @@ from agora_pulumi.testing.check_lines import engine_lines
 from agora_pulumi.testing.emulator import EmulatorHandle, running_emulator
 from agora_pulumi.testing.native import NativeProviderServer, is_secret, secret, unwrap
 from tests.native.conftest import configure
-from tests.support import APP_ID, FAST_RETRIES, clean_env, stand_in
+from tests.support import APP_ID, FAST_RETRIES, StandInHandler, clean_env, stand_in
 
 SET = "SnapshotSettingSet"
 
@@ -127,16 +126,11 @@ def test_http_leaves_the_asyncio_loop_so_parallel_resources_stay_parallel() -> N
     (a barrier), so a provider that serialised its HTTP calls would time out instead."""
     barrier = threading.Barrier(4, timeout=10)
 
-    class AllAtOnce(BaseHTTPRequestHandler):
+    class AllAtOnce(StandInHandler):
         def do_PATCH(self) -> None:  # noqa: N802
-            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            self.request_body()
             barrier.wait()
-            self.send_response(200)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *args: Any) -> None:
-            pass
+            self.answer(200, headers={})
 
     with stand_in(AllAtOnce) as url, NativeProviderServer(env=clean_env()) as srv:
         configure(srv, url, **{"agora:authScheme": "basic", "agora:maxRetries": "0"})

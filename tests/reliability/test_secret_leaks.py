@@ -27,7 +27,6 @@ import json
 import traceback
 from collections import Counter
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler
 from typing import Any, Iterable, Iterator, Mapping, Optional, Union
 
 import dill
@@ -41,7 +40,7 @@ from agora_pulumi.provider import SnapshotSettingProvider
 from agora_pulumi.testing.emulator import EmulatorHandle, running_emulator
 from agora_pulumi.testing.engine import ProviderServer
 from benchmarks.forwarder import RecordingForwarder
-from tests.support import APP_ID, clean_env, setting_inputs, stack_config, stand_in
+from tests.support import APP_ID, StandInHandler, clean_env, setting_inputs, stack_config, stand_in
 
 from .helpers import check_raw, settle, stored_setting, struct_to_python, without_provider
 
@@ -322,7 +321,7 @@ def test_configured_provider_state_is_never_pickled(scanner: Scanner) -> None:
 # --- a hostile "Agora" that echoes everything it got back in its errors ------------------------------------
 
 
-class EchoHandler(BaseHTTPRequestHandler):
+class EchoHandler(StandInHandler):
     """Answers every request with an error that quotes what it was sent: the body (whole, and its first 200
     bytes), the ``Authorization`` value (raw, and for Basic decoded to ``id:secret``), with a storage secret
     straddling the client's 500-character cut; the request id is the customer secret (Basic) or the HMAC
@@ -335,8 +334,7 @@ class EchoHandler(BaseHTTPRequestHandler):
     timeout = 10.0
 
     def _echo(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(min(length, 65536)).decode() if length else ""
+        body = self.request_body(limit=65536)
         authorization = self.headers.get("Authorization", "")
         self.received.append(authorization)
         scheme, _, credential = authorization.partition(" ")
@@ -348,17 +346,10 @@ class EchoHandler(BaseHTTPRequestHandler):
             payload, content_type = message.encode(), "text/plain; charset=utf-8"
         else:
             payload, content_type = json.dumps({"message": message}).encode(), "application/json"
-        self.send_response(self.status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("X-Request-Id", decoded.partition(":")[2] if scheme == "Basic" else credential_part(authorization))
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
+        request_id = decoded.partition(":")[2] if scheme == "Basic" else credential_part(authorization)
+        self.answer(self.status, payload, {"Content-Type": content_type, "X-Request-Id": request_id})
 
     do_GET = do_PATCH = _echo  # noqa: N815
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
 
 
 @pytest.fixture(params=[(400, False), (401, False), (500, False), (500, True)],
