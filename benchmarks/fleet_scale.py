@@ -71,6 +71,19 @@ def _write_stack(root: Path, config: dict[str, Any]) -> None:
     (root / "Pulumi.bench.yaml").write_text(json.dumps({"config": config}, indent=1))  # JSON is YAML
 
 
+def cli_env(state: Path, **extra: str) -> dict[str, str]:
+    """The CLI's environment for a benchmark: a fresh file backend in ``state`` (made here), no passphrase,
+    no update check."""
+    state.mkdir()
+    return {
+        **os.environ,
+        "PULUMI_BACKEND_URL": f"file://{state}",
+        "PULUMI_CONFIG_PASSPHRASE": "",
+        "PULUMI_SKIP_UPDATE_CHECK": "true",
+        **extra,
+    }
+
+
 def pulumi_command(root: Path, env: dict[str, str], *args: str) -> float:
     start = time.perf_counter()
     result = subprocess.run(
@@ -102,14 +115,7 @@ def run(n: int, grouping: str, latency_ms: float, resources: str = "dynamic") ->
     ) as emu:
         root = Path(tmp)
         _project(root, resources)
-        env = {
-            **os.environ,
-            "PULUMI_BACKEND_URL": f"file://{root / 'state'}",
-            "PULUMI_CONFIG_PASSPHRASE": "",
-            "PULUMI_SKIP_UPDATE_CHECK": "true",
-            "PULUMI_HOME": str(root / "home"),
-        }
-        (root / "state").mkdir()
+        env = cli_env(root / "state", PULUMI_HOME=str(root / "home"))
         pulumi_command(root, env, "stack", "init")
         _write_stack(root, _config(emu.url, n, grouping, resources))
         figures = {

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -32,7 +31,7 @@ from typing import Any, Sequence
 from agora_pulumi.emulator import DEFAULT_CUSTOMER_ID, DEFAULT_CUSTOMER_SECRET
 from agora_pulumi.testing.emulator import running_emulator
 
-from .fleet_scale import phase, pulumi_command
+from .fleet_scale import cli_env, phase, pulumi_command
 
 APP_ID = "bench-app"
 REGIONS = ("cn", "ap", "na", "eu")
@@ -63,11 +62,16 @@ def _program(root: Path, plugin: Path, n: int, changed: int = 0) -> None:
     (root / "Pulumi.yaml").write_text("\n".join(lines) + "\n")
 
 
+def _plugin(directory: Path) -> Path:
+    """The plugin directory as a user makes it: ``agora-pulumi provider new`` with this interpreter."""
+    subprocess.run([sys.executable, "-m", "agora_pulumi", "provider", "new", str(directory)], check=True,
+                   capture_output=True)
+    return directory
+
+
 def _instant_plugin(tmp: Path) -> Path:
     """A plugin directory made by ``provider new`` whose entry point serves the instant provider instead."""
-    plugin = tmp / "instant-provider"
-    subprocess.run([sys.executable, "-m", "agora_pulumi", "provider", "new", str(plugin)], check=True,
-                   capture_output=True)
+    plugin = _plugin(tmp / "instant-provider")
     (plugin / "__main__.py").write_text(
         "import sys\n"
         f"sys.path.insert(0, {str(Path(__file__).resolve().parent.parent)!r})\n"
@@ -78,15 +82,9 @@ def _instant_plugin(tmp: Path) -> Path:
 
 
 def _stack(tmp: Path, name: str, plugin: Path, n: int, config: dict[str, str]) -> tuple[Path, dict[str, str]]:
-    root, state = tmp / name, tmp / f"{name}-state"
+    root = tmp / name
     root.mkdir()
-    state.mkdir()
-    env = {
-        **os.environ,
-        "PULUMI_BACKEND_URL": f"file://{state}",
-        "PULUMI_CONFIG_PASSPHRASE": "",
-        "PULUMI_SKIP_UPDATE_CHECK": "true",
-    }
+    env = cli_env(tmp / f"{name}-state")
     _program(root, plugin, n)
     pulumi_command(root, env, "stack", "init")
     for key, value in config.items():
@@ -103,9 +101,7 @@ def run(n: int, latency_ms: float) -> dict[str, Any]:
         auth="hmac", latency_ms=latency_ms, in_process=False
     ) as emu:
         tmp = Path(tmp_name)
-        plugin = tmp / "agora-provider"
-        subprocess.run([sys.executable, "-m", "agora_pulumi", "provider", "new", str(plugin)], check=True,
-                       capture_output=True)
+        plugin = _plugin(tmp / "agora-provider")
         config = {
             "agora:endpoint": emu.url,
             "agora:customerId": DEFAULT_CUSTOMER_ID,
