@@ -18,7 +18,7 @@ from typing import Any, Callable, Mapping, Optional
 from . import rules
 from .identity import SettingIdentity, canonical_name
 from .kinds import LEGACY, SettingKind
-from .names import SECRET_STORAGE_FIELDS, STORAGE_FIELDS
+from .names import PYTHON_PROPERTY_NAMES, PYTHON_STORAGE_NAMES, SECRET_STORAGE_FIELDS, STORAGE_FIELDS
 from .regions import DEFAULT_INTERVAL, StorageCatalog
 from .rules import as_int
 
@@ -228,12 +228,7 @@ def _check_storage(
     return out
 
 
-_PYTHON_NAMES: Mapping[str, str] = {
-    "appId": "app_id",
-    "entryPoint": "entry_point",
-    "accessKey": "access_key",
-    "secretKey": "secret_key",
-}
+_PYTHON_NAMES: Mapping[str, str] = {**PYTHON_PROPERTY_NAMES, **PYTHON_STORAGE_NAMES}
 """The Python SDK's spelling of the camelCase properties a failure's path names. YAML, TypeScript and the native
 package's other SDKs write the camelCase name the path already shows, Python programs this one: a message
 says "set it (app_id in Python)" so it reads right in every language."""

@@ -8,7 +8,7 @@ imports nothing.
 
 from __future__ import annotations
 
-from typing import Final, Optional
+from typing import Final, Mapping, Optional
 
 MODULE: Final = "agora"
 """The ``module`` of every dynamic resource of this package (``pulumi.dynamic.Resource(module=...)``)."""
@@ -36,6 +36,18 @@ SECRET_STORAGE_FIELDS: Final[tuple[str, ...]] = ("accessKey", "secretKey")
 
 STORAGE_FIELDS: Final[tuple[str, ...]] = ("vendor", "region", "bucket", *SECRET_STORAGE_FIELDS)
 """Every ``storageConfig`` field, in the API doc's order."""
+
+PYTHON_PROPERTY_NAMES: Final[Mapping[str, str]] = {
+    "appId": "app_id",
+    "entryPoint": "entry_point",
+    "snapshotInterval": "snapshot_interval",
+    "enableModeration": "enable_moderation",
+    "storageConfig": "storage_config",
+}
+"""The Python SDK's spelling of the camelCase properties whose names differ (the others are the same)."""
+
+PYTHON_STORAGE_NAMES: Final[Mapping[str, str]] = {"accessKey": "access_key", "secretKey": "secret_key"}
+"""The same for the storage config's fields (``StorageConfigArgs``)."""
 
 
 NATIVE_PACKAGE: Final = "agora"

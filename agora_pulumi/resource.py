@@ -28,7 +28,14 @@ from . import rules
 from .config_secrets import only_loopback_endpoints, plaintext_credentials, plaintext_message
 from .identity import SettingIdentity
 from .kinds import CUSTOM, LEGACY, STANDARD, setting_key
-from .names import MODULE, SECRET_STORAGE_FIELDS, SNAPSHOT_SETTING, SNAPSHOT_SETTING_SET, TYPE_TOKEN
+from .names import (
+    MODULE,
+    PYTHON_PROPERTY_NAMES,
+    SECRET_STORAGE_FIELDS,
+    SNAPSHOT_SETTING,
+    SNAPSHOT_SETTING_SET,
+    TYPE_TOKEN,
+)
 from .provider import CustomSnapshotSettingProvider, SnapshotSettingProvider, StandardSnapshotSettingProvider
 from .set_model import member_key
 from .set_provider import SnapshotSettingSetProvider
@@ -46,14 +53,8 @@ __all__ = [
     "StorageConfigArgs",
 ]
 
-_PY_TO_API: Mapping[str, str] = {
-    "app_id": "appId",
-    "entry_point": "entryPoint",
-    "snapshot_interval": "snapshotInterval",
-    "enable_moderation": "enableModeration",
-    "storage_config": "storageConfig",
-}
-_API_TO_PY: Mapping[str, str] = {v: k for k, v in _PY_TO_API.items()}
+_API_TO_PY: Mapping[str, str] = PYTHON_PROPERTY_NAMES
+_PY_TO_API: Mapping[str, str] = {v: k for k, v in _API_TO_PY.items()}
 
 # Keys accepted in a plain ``storage_config`` dict, in either spelling, mapped to the API's.
 _STORAGE_KEYS: Mapping[str, str] = {
