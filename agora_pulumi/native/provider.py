@@ -24,6 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Mapping, Optional, TypeVar
 
 from pulumi.provider.experimental import provider as p
+from pulumi.provider.experimental.property_value import PropertyValue
 
 from .. import rules
 from ..connection import Connection
@@ -74,10 +75,11 @@ def _config_getter(request: p.ConfigureRequest) -> Callable[[str], Any]:
     return get
 
 
-def _failures(found: list[Failure], secret_values: list[Any]) -> list[p.CheckFailure]:
-    """``found`` as the engine should get them, none of ``secret_values`` in them: see
-    :mod:`agora_pulumi.engine_failures`."""
-    return [p.CheckFailure(f.property, f.reason) for f in (for_engine(x, secret_values) for x in found)]
+def _failures(found: list[Failure], news: Mapping[str, PropertyValue]) -> list[p.CheckFailure]:
+    """``found`` as the engine should get them, with no value that came in secret in ``news``: see
+    :mod:`agora_pulumi.engine_failures`. The secret values are looked for only when something failed."""
+    hidden = secret_leaves(news) if found else []
+    return [p.CheckFailure(f.property, f.reason) for f in (for_engine(x, hidden) for x in found)]
 
 
 def _detailed(changed: list[str], replaces: list[str]) -> dict[str, p.PropertyDiff]:
@@ -118,14 +120,14 @@ class AgoraProvider(p.Provider):
 
     async def check(self, request: p.CheckRequest) -> p.CheckResponse:
         news, olds = plain_map(request.new_inputs), plain_map(request.old_inputs) or None
-        secrets, hidden = frozenset(secret_paths(request.new_inputs)), secret_leaves(request.new_inputs)
+        secrets = frozenset(secret_paths(request.new_inputs))
         if request.type == SET_TOKEN:
             keyed, key_failures = key_members(news.get(SETTINGS), is_unknown)
             inputs, failures = check_set({**news, SETTINGS: keyed}, olds, is_unknown)
-            return p.CheckResponse(to_map(inputs, _set_secrets(secrets)), _failures([*key_failures, *failures], hidden))
+            return p.CheckResponse(to_map(inputs, _set_secrets(secrets)), _failures([*key_failures, *failures], request.new_inputs))
         kind = _kind(request.type)
         inputs, failures = check_props(news, olds, is_unknown, kind)
-        return p.CheckResponse(to_map(inputs, secrets), _failures(failures, hidden))
+        return p.CheckResponse(to_map(inputs, secrets), _failures(failures, request.new_inputs))
 
     async def diff(self, request: p.DiffRequest) -> p.DiffResponse:
         olds, news = plain_map(request.old_state), plain_map(request.new_inputs)
